@@ -1,0 +1,156 @@
+//! Building the application: one [`build_app`] used by the binary and by the tests.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context as _;
+use utoipa_actix_web::AppExt as _;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::error::from_actix;
+use crate::telemetry::{self, Metrics};
+use crate::{openapi, routes};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+    /// Request metrics.
+    pub metrics: Arc<Metrics>,
+    /// Largest accepted request body.
+    pub body_limit: usize,
+}
+
+impl AppState {
+    /// State over an open database.
+    pub fn new(config: &Config, db: Database) -> Self {
+        Self {
+            db,
+            metrics: Arc::new(Metrics::default()),
+            body_limit: config.body_limit,
+        }
+    }
+}
+
+/// The application: routes, extractor configuration, docs, fallback and middleware.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.body_limit;
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(routes::configure)
+        .split_for_parts();
+    app.app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(|e, _| from_actix(&e.into()).into()),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(limit)
+                .error_handler(|e, _| from_actix(&e.into()).into()),
+        )
+        .app_data(web::QueryConfig::default().error_handler(|e, _| from_actix(&e.into()).into()))
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            crate::error::ApiError::not_found(format!("invalid path: {e}")).into()
+        }))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::document().clone()),
+        )
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
+        .default_service(web::to(routes::fallback))
+        .wrap(from_fn(telemetry::observe))
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: Server,
+    addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database (applying migrations), binds the address and prepares the server.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let url = config.database_url.clone();
+        let pool_size = config.db_pool_size;
+        let db = tokio::task::spawn_blocking(move || Database::open(&url, pool_size))
+            .await
+            .context("database start-up was interrupted")??;
+        Self::with_database(config, db)
+    }
+
+    /// Binds the address and prepares the server over an already open database.
+    pub fn with_database(config: Config, db: Database) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(&config, db);
+        let factory_state = state.clone();
+        let mut server = HttpServer::new(move || build_app(factory_state.clone()))
+            .shutdown_timeout(config.shutdown_timeout);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers.max(1));
+        }
+        let server = server
+            .listen(listener)
+            .with_context(|| format!("cannot listen on {}", config.bind))?
+            .run();
+        Ok(Self {
+            server,
+            addr,
+            state,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port` of the bound address.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The shared state (database handle and metrics).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM/SIGINT or the handle); in-flight requests finish.
+    pub async fn run(self) -> std::io::Result<()> {
+        telemetry::log_started(&self);
+        self.server.await
+    }
+}

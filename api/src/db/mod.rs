@@ -1,0 +1,394 @@
+//! The database: one code path over SQLite and PostgreSQL.
+//!
+//! [`DbConnection`] is a diesel `MultiConnection` over both backends; the backend is chosen at
+//! run time by the database URL. Every query runs on the blocking thread pool through
+//! [`Database::read`] or [`Database::write`].
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use diesel::connection::SimpleConnection as _;
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+pub mod schema;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// A connection to either backend. The SQLite variant stays last (diesel tries variants in order).
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, the production database.
+    Postgres(diesel::PgConnection),
+    /// Embedded SQLite, the zero-setup default.
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl DbKind {
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbKind::Sqlite => "sqlite",
+            DbKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// A parsed database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses `postgres://…`, `postgresql://…`, `sqlite://path` or a bare file path.
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            anyhow::bail!("the database URL is empty");
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            let parsed = url::Url::parse(raw)
+                .with_context(|| format!("the database URL {} is not a valid URL", redact(raw)))?;
+            if parsed.host_str().is_none() {
+                anyhow::bail!("the database URL {} names no host", redact(raw));
+            }
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                anyhow::bail!("the SQLite URL {raw} names no file");
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if let Some(scheme_end) = raw.find("://") {
+            anyhow::bail!(
+                "unsupported database URL scheme `{}`: use postgres://, sqlite:// or a file path",
+                &raw[..scheme_end]
+            );
+        }
+        Ok(Self::Sqlite(PathBuf::from(raw)))
+    }
+
+    /// A SQLite database file.
+    pub fn sqlite(path: impl Into<PathBuf>) -> Self {
+        Self::Sqlite(path.into())
+    }
+
+    /// The backend.
+    pub fn kind(&self) -> DbKind {
+        match self {
+            Self::Sqlite(_) => DbKind::Sqlite,
+            Self::Postgres(_) => DbKind::Postgres,
+        }
+    }
+
+    /// The URL with any password replaced by `***`, for logs and error messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => redact(url),
+        }
+    }
+}
+
+fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// Why a connection could not be made or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The database refused or could not be reached.
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    /// A set-up statement failed.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    /// The SQLite file's directory could not be created.
+    #[error("cannot create directory {0}: {1}")]
+    Directory(PathBuf, std::io::Error),
+}
+
+/// Opens connections of the backend the URL names (never guessing from the other backend).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    /// A manager for this URL.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    /// Opens one connection, with SQLite's pragmas set.
+    pub fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(
+                diesel::PgConnection::establish(url)?,
+            )),
+            DatabaseUrl::Sqlite(path) => {
+                ensure_parent_dir(path)?;
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), ConnectError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|e| ConnectError::Directory(dir.to_owned(), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        ConnectionManager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The pool type.
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The database handle shared by all workers.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    kind: DbKind,
+    /// SQLite has one writer at a time; taking this lock before a write transaction turns
+    /// lock-upgrade failures (`database is locked`) into orderly waiting.
+    write_lock: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Pool numbers for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    /// Open connections.
+    pub connections: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// Largest number of connections.
+    pub max_size: u32,
+}
+
+impl Database {
+    /// Connects (creating a missing PostgreSQL database or SQLite file), applies pending
+    /// migrations and opens the pool. Fails fast with the database's own error message.
+    pub fn open(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
+        let applied = prepare(url)?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied migrations");
+        }
+        let manager = ConnectionManager::new(url.clone());
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(pool_size.min(2)))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .with_context(|| format!("cannot open a connection pool to {}", url.redacted()))?;
+        Ok(Self {
+            pool,
+            kind: url.kind(),
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// The backend.
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    /// Pool numbers.
+    pub fn pool_stats(&self) -> PoolStats {
+        let state = self.pool.state();
+        PoolStats {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+
+    /// Checks that a connection can be had and answers within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), ApiError> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || -> Result<(), ApiError> {
+            let mut conn = pool
+                .get_timeout(timeout)
+                .map_err(ApiError::database_unavailable)?;
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Runs read-only work on a pooled connection on the blocking thread pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Runs `f` in one transaction on the blocking thread pool: everything it wrote is
+    /// committed if it returns `Ok`, nothing if it returns `Err`.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let lock = (self.kind == DbKind::Sqlite).then(|| self.write_lock.clone());
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+            let _guard = lock
+                .as_ref()
+                .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            let conn: &mut DbConnection = &mut conn;
+            conn.transaction(f)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// A connection for work outside a request (CLI commands, seeding).
+    pub fn blocking_conn(&self) -> anyhow::Result<r2d2::PooledConnection<ConnectionManager>> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// Connects once (creating a missing PostgreSQL database or SQLite file) and applies pending
+/// migrations; returns the names of those applied.
+pub fn prepare(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
+    let mut conn = match url {
+        DatabaseUrl::Postgres(raw) => connect_postgres_creating(raw)?,
+        DatabaseUrl::Sqlite(_) => ConnectionManager::new(url.clone())
+            .connect()
+            .with_context(|| format!("cannot open {}", url.redacted()))?,
+    };
+    run_migrations(&mut conn)
+}
+
+/// Applies the pending migrations of the connection's backend; returns their names.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|m| m.to_string()).collect())
+}
+
+/// Connects to a PostgreSQL database, creating it first when the server says it does not exist.
+fn connect_postgres_creating(raw: &str) -> anyhow::Result<DbConnection> {
+    let shown = redact(raw);
+    match diesel::PgConnection::establish(raw) {
+        Ok(conn) => Ok(DbConnection::Postgres(conn)),
+        Err(err) if err.to_string().contains("does not exist") => {
+            let (admin_url, name) = postgres_admin_url(raw)?;
+            if err.to_string().contains(&format!("database \"{name}\"")) {
+                create_postgres_database(&admin_url, &name).with_context(|| {
+                    format!("cannot create database {name} on {}", redact(&admin_url))
+                })?;
+                let conn = diesel::PgConnection::establish(raw)
+                    .with_context(|| format!("cannot connect to {shown}"))?;
+                tracing::info!(database = %name, "created PostgreSQL database");
+                Ok(DbConnection::Postgres(conn))
+            } else {
+                Err(anyhow::Error::new(err).context(format!("cannot connect to {shown}")))
+            }
+        }
+        Err(err) => Err(anyhow::Error::new(err).context(format!("cannot connect to {shown}"))),
+    }
+}
+
+/// The URL of the `postgres` maintenance database on the same server, and the database name
+/// the given URL names.
+pub fn postgres_admin_url(raw: &str) -> anyhow::Result<(String, String)> {
+    let mut url =
+        url::Url::parse(raw).with_context(|| format!("invalid database URL {}", redact(raw)))?;
+    let name = url.path().trim_start_matches('/').to_owned();
+    if name.is_empty() {
+        anyhow::bail!("the database URL {} names no database", redact(raw));
+    }
+    url.set_path("/postgres");
+    Ok((url.to_string(), name))
+}
+
+/// `CREATE DATABASE name` (the name limited to letters, digits, `_` and `-`).
+pub fn create_postgres_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        anyhow::bail!(
+            "refusing to create a database named {name:?}: use letters, digits, `_` and `-`"
+        );
+    }
+    let mut admin = diesel::PgConnection::establish(admin_url)?;
+    match admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")) {
+        Ok(()) => Ok(()),
+        // Another process created it in the meantime.
+        Err(e) if e.to_string().contains("already exists") => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,75 @@
+//! Table definitions (diesel `table!`), kept equal to both migration folders.
+
+diesel::table! {
+    orgs (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        region_code -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        org_id -> Text,
+        role -> Text,
+        active -> Bool,
+        password_hash -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        password_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        name -> Text,
+        org_id -> Text,
+        role -> Text,
+        secret_hash -> Text,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
+        org_id -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        changes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_throttle (username) {
+        username -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> orgs (org_id));
+diesel::joinable!(clients -> orgs (org_id));
+diesel::allow_tables_to_appear_in_same_query!(orgs, users, clients, audit_log, login_throttle);

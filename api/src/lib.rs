@@ -1,0 +1,23 @@
+//! 招商信息平台 (zhaoshang) API server.
+//!
+//! [`app::build_app`] assembles the actix-web application; [`app::Application`] binds and runs
+//! it. The binary (`zhaoshang-api`) and the tests use the same two.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod telemetry;
+
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
+#[cfg(test)]
+mod tests;
+
+pub use actix_web::dev::ServerHandle;
+pub use app::{AppState, Application, build_app};
+pub use config::Config;
