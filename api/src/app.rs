@@ -11,6 +11,8 @@ use anyhow::Context as _;
 use utoipa_actix_web::AppExt as _;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::ActorCache;
+use crate::auth::token::{TokenKeys, load_secret};
 use crate::config::Config;
 use crate::db::Database;
 use crate::error::from_actix;
@@ -26,16 +28,43 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Largest accepted request body.
     pub body_limit: usize,
+    /// Token signing and verification.
+    pub tokens: Arc<TokenKeys>,
+    /// Callers' current state, cached for a few seconds.
+    pub actors: Arc<ActorCache>,
+    /// Failed logins that lock a name.
+    pub login_max_failures: u32,
+    /// How long a locked name stays locked.
+    pub login_lock: std::time::Duration,
 }
 
+/// Issuer and audience of this server's tokens.
+pub const TOKEN_ISSUER: &str = "zhaoshang";
+/// Audience of this server's tokens.
+pub const TOKEN_AUDIENCE: &str = "zhaoshang-api";
+
 impl AppState {
-    /// State over an open database.
-    pub fn new(config: &Config, db: Database) -> Self {
-        Self {
+    /// State over an open database (reads or creates the token-signing secret).
+    pub fn new(config: &Config, db: Database) -> anyhow::Result<Self> {
+        let secret = load_secret(
+            config.jwt_secret.as_deref(),
+            config.jwt_secret_file.as_deref(),
+            &config.data_dir,
+        )?;
+        Ok(Self {
             db,
             metrics: Arc::new(Metrics::default()),
             body_limit: config.body_limit,
-        }
+            tokens: Arc::new(TokenKeys::new(
+                &secret,
+                TOKEN_ISSUER,
+                TOKEN_AUDIENCE,
+                config.token_ttl,
+            )?),
+            actors: Arc::new(ActorCache::default()),
+            login_max_failures: config.login_max_failures,
+            login_lock: std::time::Duration::from_secs(config.login_lock_secs),
+        })
     }
 }
 
@@ -110,7 +139,7 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(&config, db);
+        let state = AppState::new(&config, db)?;
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(factory_state.clone()))
             .shutdown_timeout(config.shutdown_timeout);

@@ -54,6 +54,36 @@ pub struct ServeArgs {
     /// Seconds that in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "ZHAOSHANG_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// Token and login flags.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AuthArgs {
+    /// File holding the HS256 token-signing secret (at least 32 bytes). Without it and without
+    /// ZHAOSHANG_JWT_SECRET, a secret is generated once into `<data-dir>/jwt-secret` (mode 0600).
+    #[arg(long, env = "ZHAOSHANG_JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// The token-signing secret itself (at least 32 bytes); prefer the file.
+    #[arg(long, env = "ZHAOSHANG_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, env = "ZHAOSHANG_TOKEN_TTL", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(60..=86_400))]
+    pub token_ttl: u64,
+
+    /// Consecutive failed logins of one name that lock it.
+    #[arg(long, env = "ZHAOSHANG_LOGIN_MAX_FAILURES", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub login_max_failures: u32,
+
+    /// Seconds a name stays locked after too many failed logins.
+    #[arg(long, env = "ZHAOSHANG_LOGIN_LOCK_SECS", default_value_t = 300)]
+    pub login_lock_secs: u64,
 }
 
 /// Everything the server needs to start, resolved from flags and environment.
@@ -73,6 +103,16 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Graceful-shutdown grace period in seconds.
     pub shutdown_timeout: u64,
+    /// The token-signing secret, if given (else from the file or the data dir).
+    pub jwt_secret: Option<String>,
+    /// File holding the token-signing secret.
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Access token lifetime in seconds.
+    pub token_ttl: u64,
+    /// Failed logins that lock a name.
+    pub login_max_failures: u32,
+    /// Seconds a locked name stays locked.
+    pub login_lock_secs: u64,
 }
 
 impl Config {
@@ -86,6 +126,11 @@ impl Config {
             body_limit: args.body_limit,
             workers: args.workers,
             shutdown_timeout: args.shutdown_timeout,
+            jwt_secret: args.auth.jwt_secret.clone(),
+            jwt_secret_file: args.auth.jwt_secret_file.clone(),
+            token_ttl: args.auth.token_ttl,
+            login_max_failures: args.auth.login_max_failures,
+            login_lock_secs: args.auth.login_lock_secs,
         })
     }
 
@@ -100,6 +145,11 @@ impl Config {
             body_limit: 1024 * 1024,
             workers: Some(2),
             shutdown_timeout: 5,
+            jwt_secret: None,
+            jwt_secret_file: None,
+            token_ttl: 3600,
+            login_max_failures: 5,
+            login_lock_secs: 300,
         }
     }
 }

@@ -106,6 +106,20 @@ fn join(path: &str, name: &str) -> String {
     }
 }
 
+/// The raw request body, within the configured size limit (413 problem beyond it).
+#[derive(Debug)]
+pub struct Body(pub web::Bytes);
+
+impl FromRequest for Body {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move { body.await.map(Body).map_err(|e| error::from_actix(&e)) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,9 @@
 //! [`app::build_app`] assembles the actix-web application; [`app::Application`] binds and runs
 //! it. The binary (`zhaoshang-api`) and the tests use the same two.
 
+pub mod admin;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use zhaoshang_api::config::{Config, DatabaseArgs, ServeArgs};
 use zhaoshang_api::db;
-use zhaoshang_api::{Application, openapi, telemetry};
+use zhaoshang_api::{Application, admin, openapi, telemetry};
+use zhaoshang_types::Role;
 
 /// 招商信息平台 API server. With no subcommand it runs `serve`.
 #[derive(Parser, Debug)]
@@ -31,6 +32,48 @@ enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document (regenerates `openapi/openapi.json`).
     Openapi,
+    /// Bootstrap: create users and service clients directly in the database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create a user (and its organisation if missing), e.g. the first administrator.
+    CreateUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Name shown to people (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        org: admin::OrgArgs,
+        /// Role: admin, bureau, department, county, zone, agency or reader.
+        #[arg(long, value_parser = admin::parse_role)]
+        role: Role,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Create a service client for another system; prints its id and secret once.
+    CreateClient {
+        /// Name of the system.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        org: admin::OrgArgs,
+        /// Role: usually reader.
+        #[arg(long, value_parser = admin::parse_role)]
+        role: Role,
+        /// Optional expiry (RFC 3339).
+        #[arg(long)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +87,7 @@ fn main() -> ExitCode {
             print!("{}", openapi::document_json());
             Ok(())
         }
+        Some(Command::Admin(cmd)) => run_admin(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -81,4 +125,57 @@ fn migrate(args: &DatabaseArgs) -> anyhow::Result<()> {
         url.kind().as_str()
     );
     Ok(())
+}
+
+fn open_db(args: &DatabaseArgs) -> anyhow::Result<db::Database> {
+    let url = args.database_url()?;
+    db::Database::open(&url, 2)
+}
+
+fn run_admin(cmd: AdminCommand) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        match cmd {
+            AdminCommand::CreateUser {
+                username,
+                display_name,
+                org,
+                role,
+                password_stdin: _,
+                db,
+            } => {
+                let password = admin::read_password_stdin()?;
+                let database = open_db(&db)?;
+                let id = admin::create_user(
+                    &database,
+                    &org,
+                    &username,
+                    display_name.as_deref(),
+                    role,
+                    password,
+                )
+                .await?;
+                println!(
+                    "created user {username} ({id}) with role {} in {} {}",
+                    role.as_str(),
+                    org.org_kind.as_str(),
+                    org.org_name
+                );
+            }
+            AdminCommand::CreateClient {
+                name,
+                org,
+                role,
+                expires_at,
+                db,
+            } => {
+                let database = open_db(&db)?;
+                let created =
+                    admin::create_client(&database, &org, &name, role, expires_at).await?;
+                println!("client_id={}", created.client_id);
+                println!("client_secret={}", created.client_secret);
+                eprintln!("Store the secret now: it is shown only this once.");
+            }
+        }
+        Ok(())
+    })
 }

@@ -29,6 +29,8 @@ use crate::routes;
     components(schemas(zhaoshang_types::Problem, zhaoshang_types::FieldError)),
     tags(
         (name = "operations", description = "Health, readiness and metrics. 运行状态。"),
+        (name = "auth", description = "Access tokens. 访问令牌。"),
+        (name = "identity", description = "Organisations, users, service clients and the audit trail. 组织、用户、接入客户端与审计。"),
     )
 )]
 pub struct ApiDoc;
@@ -63,6 +65,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
             .configure(routes::configure)
             .split_for_parts();
         doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        document_errors_and_security(&mut doc);
         doc
     })
 }
@@ -104,4 +107,95 @@ pub fn methods_for_path(path: &str) -> Vec<&'static str> {
         }
     }
     methods
+}
+
+/// Adds to every operation what the code does everywhere: bearer security unless the
+/// operation is public, and the problem responses the middleware, extractors and permission
+/// checks give.
+fn document_errors_and_security(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let has_path_params = path.contains('{');
+        for (method, op) in [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+        ] {
+            let Some(op) = op.as_mut() else { continue };
+            let public = op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
+            if !public {
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+            }
+            let responses = &mut op.responses.responses;
+            let mut add = |code: &str, description: &str| {
+                responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| problem(description));
+            };
+            if !public {
+                add(
+                    "401",
+                    "`unauthorized` (no token) or `invalid_token` (garbled, expired, wrongly signed, or its user deactivated / client revoked); see `WWW-Authenticate`",
+                );
+                add("403", "`forbidden`: the caller's role may not do this");
+            }
+            if has_path_params {
+                add(
+                    "404",
+                    "`not_found`: no such record, or one the caller may not see",
+                );
+            }
+            if op.request_body.is_some() {
+                add("400", "`invalid_json`: the body is not JSON");
+                add(
+                    "413",
+                    "`payload_too_large`: the body is larger than the server accepts",
+                );
+                add("415", "`unsupported_media_type`: wrong `Content-Type`");
+                add("422", "`validation_failed`: a field is wrong; see `errors`");
+            } else if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                add(
+                    "400",
+                    "`invalid_query`: a query parameter is malformed or unknown",
+                );
+                add(
+                    "422",
+                    "`validation_failed`: a parameter is out of range; see `errors`",
+                );
+            }
+            if matches!(method, "patch" | "delete") && has_path_params {
+                add(
+                    "412",
+                    "`precondition_failed`: `If-Match` names an older version; read the record again",
+                );
+            }
+            add(
+                "500",
+                "`internal`: an unexpected error; quote the `request_id`",
+            );
+        }
+    }
 }

@@ -6,11 +6,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::ResponseError as _;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
+use zhaoshang_types::problem::PROBLEM_CONTENT_TYPE;
+
+use crate::error::ApiError;
 
 /// The request-id header, read from the request when present and set on every response.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -38,7 +44,7 @@ fn request_id_of(req: &ServiceRequest) -> String {
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
     let started = Instant::now();
     let request_id = request_id_of(&req);
     let metrics = req
@@ -47,7 +53,22 @@ pub async fn observe(
     let method = req.method().clone();
     let path = req.path().to_owned();
 
-    let mut res = REQUEST_ID.scope(request_id.clone(), next.call(req)).await?;
+    let res = REQUEST_ID.scope(request_id.clone(), next.call(req)).await?;
+    // Whatever answered with an error that is not a problem body (a framework error deep in
+    // actix, say), the client still gets one.
+    let mut res = if res.status().as_u16() >= 400 && !is_problem(&res) {
+        let status = res.status();
+        let (request, _) = res.into_parts();
+        let error = ApiError::new(
+            status,
+            code_for_status(status),
+            status.canonical_reason().unwrap_or("error"),
+        );
+        let response = REQUEST_ID.sync_scope(request_id.clone(), || error.error_response());
+        ServiceResponse::new(request, response).map_into_right_body()
+    } else {
+        res.map_into_left_body()
+    };
 
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
@@ -72,6 +93,30 @@ pub async fn observe(
         "request"
     );
     Ok(res)
+}
+
+fn is_problem<B>(res: &ServiceResponse<B>) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()))
+}
+
+/// The stable code for an error status produced outside the handlers.
+fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        413 => "payload_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_media_type",
+        431 => "headers_too_large",
+        s if s >= 500 => "internal",
+        _ => "bad_request",
+    }
 }
 
 /// Upper bounds (seconds) of the latency histogram buckets.

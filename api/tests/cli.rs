@@ -217,3 +217,120 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         "logs its stop: {rest:?}"
     );
 }
+
+#[test]
+fn admin_commands_bootstrap_the_first_admin_and_a_service_client() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_str().expect("utf-8");
+    let mut child = Command::new(BIN)
+        .args([
+            "admin",
+            "create-user",
+            "--username",
+            "root",
+            "--org-kind",
+            "bureau",
+            "--org-name",
+            "招商局",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ])
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long enough password\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created user root"));
+
+    // The same name again is refused with one clear line.
+    let again = run(
+        &[
+            "admin",
+            "create-user",
+            "--username",
+            "root",
+            "--org-kind",
+            "bureau",
+            "--org-name",
+            "招商局",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again)
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("error:")),
+        "{}",
+        stderr(&again)
+    );
+
+    // A role that does not suit the organisation is refused before anything is written.
+    let wrong = run(
+        &[
+            "admin",
+            "create-client",
+            "--name",
+            "OA",
+            "--org-kind",
+            "agency",
+            "--org",
+            "某中介",
+            "--role",
+            "reader",
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(!wrong.status.success());
+    assert!(
+        stderr(&wrong).contains("does not suit"),
+        "{}",
+        stderr(&wrong)
+    );
+
+    let out = run(
+        &[
+            "admin",
+            "create-client",
+            "--name",
+            "市统计局",
+            "--org-kind",
+            "department",
+            "--org",
+            "市统计局",
+            "--role",
+            "reader",
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let secret = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret="))
+        .expect("secret printed");
+    assert!(secret.starts_with("zss_") && secret.len() == 68, "{secret}");
+    assert!(stdout.lines().any(|l| l.starts_with("client_id=")));
+}

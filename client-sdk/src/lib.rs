@@ -4,10 +4,10 @@
 //! # async fn demo() -> Result<(), zhaoshang_client::Error> {
 //! use zhaoshang_client::Client;
 //!
-//! let client = Client::builder()
-//!     .base_url("http://127.0.0.1:8080")
-//!     .bearer_token("eyJ...")
-//!     .build()?;
+//! // Signs in now and renews its token before it expires.
+//! let client = Client::with_password("http://127.0.0.1:8080", "analyst", "correct horse battery").await?;
+//! let me = client.me().await?;
+//! println!("{} ({})", me.name, me.role.as_str());
 //! let health = client.health().await?;
 //! assert_eq!(health.status, "ok");
 //! match client.ready().await {
@@ -22,7 +22,10 @@
 
 mod client;
 mod error;
+mod identity;
+mod pages;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
+pub use pages::CursorQuery;
 pub use zhaoshang_types as types;

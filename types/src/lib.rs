@@ -4,9 +4,12 @@
 //! utoipa schemas, free of any web framework or database code.
 
 pub mod health;
+pub mod identity;
 pub mod page;
+pub mod patch;
 pub mod problem;
 
 pub use health::{Health, Readiness};
+pub use identity::*;
 pub use page::Page;
 pub use problem::{FieldError, Problem};

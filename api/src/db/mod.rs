@@ -15,6 +15,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::ApiError;
 
+pub mod audit;
+pub mod identity;
 pub mod schema;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
@@ -391,4 +393,24 @@ pub fn create_postgres_database(admin_url: &str, name: &str) -> anyhow::Result<(
         Err(e) if e.to_string().contains("already exists") => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Now, in UTC, to the microsecond (what both databases keep).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound as _, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\\` escaped (use `ESCAPE '\\'`).
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }

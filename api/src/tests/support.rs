@@ -23,7 +23,7 @@ pub async fn app(
         .await
         .expect("join")
         .expect("open test database");
-    test::init_service(build_app(AppState::new(&config, database))).await
+    test::init_service(build_app(AppState::new(&config, database).expect("state"))).await
 }
 
 /// The body of a response as JSON.

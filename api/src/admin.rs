@@ -1,0 +1,190 @@
+//! `zhaoshang-api admin …`: bootstrap commands that work on the database directly.
+
+use std::io::Read as _;
+
+use anyhow::Context as _;
+use zhaoshang_types::{ClientCreated, NewClient, OrgKind, Role};
+
+use crate::auth::password;
+use crate::db::{self, Database, audit, identity};
+use crate::error::ApiError;
+use crate::routes::common::{required_text, to_json};
+use crate::routes::{clients, orgs, users};
+
+/// Which organisation a command acts in (created when missing).
+#[derive(clap::Args, Debug, Clone)]
+pub struct OrgArgs {
+    /// Kind of the organisation: bureau, department, county, zone or agency.
+    #[arg(long, value_parser = parse_org_kind)]
+    pub org_kind: OrgKind,
+    /// Name of the organisation, e.g. 招商局 (created when missing).
+    #[arg(long, alias = "org")]
+    pub org_name: String,
+    /// GB/T 2260 code, needed when a county is created.
+    #[arg(long)]
+    pub region_code: Option<String>,
+}
+
+fn parse_org_kind(s: &str) -> Result<OrgKind, String> {
+    OrgKind::parse(s)
+        .ok_or_else(|| "use one of bureau, department, county, zone, agency".to_owned())
+}
+
+/// Parses a role name for clap.
+pub fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        "use one of admin, bureau, department, county, zone, agency, reader".to_owned()
+    })
+}
+
+/// Finds or creates the organisation; returns its id.
+async fn ensure_org(db: &Database, args: &OrgArgs) -> anyhow::Result<String> {
+    let kind = args.org_kind;
+    let name = required_text("org_name", &args.org_name, 100).map_err(problem)?;
+    let region_code =
+        orgs::check_region_code(kind, args.region_code.as_deref()).map_err(problem)?;
+    db.write(move |conn| {
+        if let Some(org) = identity::org_by_name(conn, kind, &name)? {
+            return Ok(org.id);
+        }
+        let now = db::now();
+        let row = identity::OrgRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.as_str().to_owned(),
+            name,
+            region_code,
+            parent_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        identity::insert_org(conn, &row)?;
+        let org = row.to_wire()?;
+        audit::record(
+            conn,
+            &audit::Actor::cli(),
+            "create",
+            "org",
+            Some(&org.id),
+            Some(audit::diff(&serde_json::Value::Null, &to_json(&org))),
+        )?;
+        Ok(org.id)
+    })
+    .await
+    .map_err(problem)
+}
+
+fn problem(e: ApiError) -> anyhow::Error {
+    let p = e.problem();
+    let fields: Vec<String> = p
+        .errors
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect();
+    if fields.is_empty() {
+        anyhow::anyhow!("{}", p.detail.unwrap_or(p.code))
+    } else {
+        anyhow::anyhow!("{}", fields.join("; "))
+    }
+}
+
+fn check_role_fits(role: Role, kind: OrgKind) -> anyhow::Result<()> {
+    if crate::auth::role_fits_org(role, kind) {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "the role `{}` does not suit an organisation of kind `{}`",
+            role.as_str(),
+            kind.as_str()
+        )
+    }
+}
+
+/// Reads a password from standard input (the first line, without its line break).
+pub fn read_password_stdin() -> anyhow::Result<String> {
+    let mut raw = String::new();
+    std::io::stdin()
+        .read_to_string(&mut raw)
+        .context("cannot read the password from standard input")?;
+    let line = raw.lines().next().unwrap_or("").to_owned();
+    Ok(line)
+}
+
+/// `admin create-user`: creates the user (and the organisation if missing). Returns the user id.
+pub async fn create_user(
+    db: &Database,
+    org: &OrgArgs,
+    username: &str,
+    display_name: Option<&str>,
+    role: Role,
+    password_text: String,
+) -> anyhow::Result<String> {
+    let username = users::check_username(username).map_err(problem)?;
+    password::check_strength("password", &password_text).map_err(problem)?;
+    let display_name =
+        required_text("display_name", display_name.unwrap_or(&username), 100).map_err(problem)?;
+    check_role_fits(role, org.org_kind)?;
+    let org_id = ensure_org(db, org).await?;
+    let hash = users::hash_blocking(password_text).await.map_err(problem)?;
+    db.write(move |conn| {
+        users::check_org_and_role(conn, &org_id, role)?;
+        if identity::user_by_username(conn, &username)?.is_some() {
+            return Err(ApiError::conflict(
+                format!("the username {username} is taken"),
+                None,
+            ));
+        }
+        let now = db::now();
+        let row = identity::UserRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            username,
+            display_name,
+            org_id,
+            role: role.as_str().to_owned(),
+            active: true,
+            password_hash: hash,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            password_changed_at: now,
+        };
+        identity::insert_user(conn, &row)?;
+        let user = row.to_wire()?;
+        audit::record(
+            conn,
+            &audit::Actor::cli(),
+            "create",
+            "user",
+            Some(&user.id),
+            Some(audit::diff(&serde_json::Value::Null, &to_json(&user))),
+        )?;
+        Ok(user.id)
+    })
+    .await
+    .map_err(problem)
+}
+
+/// `admin create-client`: creates a service client (and the organisation if missing).
+pub async fn create_client(
+    db: &Database,
+    org: &OrgArgs,
+    name: &str,
+    role: Role,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<ClientCreated> {
+    check_role_fits(role, org.org_kind)?;
+    let org_id = ensure_org(db, org).await?;
+    clients::create(
+        db,
+        audit::Actor::cli(),
+        NewClient {
+            name: name.to_owned(),
+            org_id,
+            role,
+            expires_at,
+        },
+    )
+    .await
+    .map_err(problem)
+}
