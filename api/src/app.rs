@@ -81,7 +81,19 @@ pub fn build_app(
     >,
 > {
     let limit = state.body_limit;
+    // The docs first: the `/api/v1` scope would otherwise take `/api/v1/openapi.json`.
     let (app, _) = App::new()
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::document().clone()),
+        )
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
         .into_utoipa_app()
         .configure(routes::configure)
         .split_for_parts();
@@ -101,17 +113,6 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             crate::error::ApiError::not_found(format!("invalid path: {e}")).into()
         }))
-        .service(
-            SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::document().clone()),
-        )
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header(("Location", "/docs/"))
-                    .finish()
-            }),
-        )
         .default_service(web::to(routes::fallback))
         .wrap(from_fn(telemetry::observe))
 }
