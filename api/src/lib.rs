@@ -10,7 +10,9 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod library;
 pub mod openapi;
+pub mod reference;
 pub mod routes;
 pub mod telemetry;
 

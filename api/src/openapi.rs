@@ -31,6 +31,12 @@ use crate::routes;
         (name = "operations", description = "Health, readiness and metrics. 运行状态。"),
         (name = "auth", description = "Access tokens. 访问令牌。"),
         (name = "identity", description = "Organisations, users, service clients and the audit trail. 组织、用户、接入客户端与审计。"),
+        (name = "investors", description = "Key investors (重点客商) and their contacts; agency syncs."),
+        (name = "agencies", description = "Intermediary agencies (中介机构), their contacts and statistics. Creating an agency creates its login organisation (same id)."),
+        (name = "target-regions", description = "Target regions (重点区域) with their stationed work groups (定点长驻)."),
+        (name = "industries", description = "Key industries (重点产业), their chains (产业链) of upstream, midstream, downstream and supporting nodes, the chain tree and gap analysis (补链、延链、强链)."),
+        (name = "enterprises", description = "Enterprises on the chains (相关企业、龙头企业), supply links, agency syncs."),
+        (name = "reference", description = "GB/T 2260 administrative divisions and GB/T 4754-2017 industry codes (参考数据)."),
     )
 )]
 pub struct ApiDoc;

@@ -23,9 +23,11 @@
 mod client;
 mod error;
 mod identity;
+mod library;
 mod pages;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
+pub use library::{Collection, Contacts};
 pub use pages::CursorQuery;
 pub use zhaoshang_types as types;

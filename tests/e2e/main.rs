@@ -4,4 +4,5 @@
 mod access;
 mod foundation;
 mod identity;
+mod library;
 mod tokens;

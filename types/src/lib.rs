@@ -5,11 +5,14 @@
 
 pub mod health;
 pub mod identity;
+pub mod library;
 pub mod page;
 pub mod patch;
 pub mod problem;
+pub mod reference;
 
 pub use health::{Health, Readiness};
 pub use identity::*;
+pub use library::*;
 pub use page::Page;
 pub use problem::{FieldError, Problem};

@@ -302,3 +302,108 @@ pub fn role_fits_org(role: Role, org_kind: zhaoshang_types::OrgKind) -> bool {
         Role::Reader => org_kind != K::Agency,
     }
 }
+
+/// The library's record-level rules. Handlers ask these; nothing else decides.
+pub mod records {
+    use zhaoshang_types::Role;
+
+    use super::Principal;
+    use crate::error::ApiError;
+    use actix_web::http::StatusCode;
+
+    /// Who owns a record and who brought it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Owner<'a> {
+        /// `investor`, `agency`, ...
+        pub resource: &'a str,
+        /// The record's id.
+        pub id: &'a str,
+        /// The owning organisation.
+        pub owner_org_id: &'a str,
+        /// The agency that brought it.
+        pub source_agency_id: Option<&'a str>,
+    }
+
+    /// For agency callers: the agency they act for (the agency's id is its login org's id).
+    pub fn own_agency(p: &Principal) -> Option<&str> {
+        (p.role == Role::Agency).then_some(p.org_id.as_str())
+    }
+
+    /// Whether an agency caller may see the record at all (others see everything).
+    pub fn agency_sees(p: &Principal, r: Owner<'_>) -> bool {
+        match own_agency(p) {
+            None => true,
+            Some(agency) if r.resource == "agency" => r.id == agency,
+            Some(agency) => r.source_agency_id == Some(agency),
+        }
+    }
+
+    /// 404 unless the caller may see the record (agencies must not learn that other records exist).
+    pub fn require_visible(p: &Principal, r: Owner<'_>) -> Result<(), ApiError> {
+        if agency_sees(p, r) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("no such record"))
+        }
+    }
+
+    /// Whether the caller may change or delete the record (visibility checked first).
+    pub fn can_write(p: &Principal, r: Owner<'_>) -> bool {
+        match p.role {
+            Role::Admin | Role::Bureau => true,
+            Role::Department | Role::County | Role::Zone => r.owner_org_id == p.org_id,
+            Role::Agency => agency_sees(p, r),
+            Role::Reader => false,
+        }
+    }
+
+    /// 403 unless the caller may change the record.
+    pub fn require_write(p: &Principal, r: Owner<'_>) -> Result<(), ApiError> {
+        require_visible(p, r)?;
+        if can_write(p, r) {
+            Ok(())
+        } else {
+            Err(forbidden(
+                p,
+                "change this record: it belongs to another organisation",
+            ))
+        }
+    }
+
+    /// 403 unless the caller may create records of the resource.
+    pub fn require_create(p: &Principal, agency_sourced: bool) -> Result<(), ApiError> {
+        match p.role {
+            Role::Admin | Role::Bureau | Role::Department | Role::County | Role::Zone => Ok(()),
+            Role::Agency if agency_sourced => Ok(()),
+            _ => Err(forbidden(p, "create records of this kind")),
+        }
+    }
+
+    /// Whether the caller sees the full contact details of the record's people.
+    pub fn contacts_in_full(p: &Principal, r: Owner<'_>) -> bool {
+        match p.role {
+            Role::Admin | Role::Bureau => true,
+            Role::Department | Role::County | Role::Zone => r.owner_org_id == p.org_id,
+            Role::Agency => agency_sees(p, r),
+            Role::Reader => false,
+        }
+    }
+
+    /// Whether the caller may see deleted records and restore them.
+    pub fn sees_deleted(p: &Principal) -> bool {
+        matches!(p.role, Role::Admin | Role::Bureau)
+    }
+
+    /// Whether the caller may set another organisation as owner, or sync for any agency.
+    pub fn acts_for_all(p: &Principal) -> bool {
+        matches!(p.role, Role::Admin | Role::Bureau)
+    }
+
+    fn forbidden(p: &Principal, what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("the role `{}` may not {what}", p.role.as_str()),
+        )
+    }
+}

@@ -17,6 +17,7 @@ use crate::error::ApiError;
 
 pub mod audit;
 pub mod identity;
+pub mod library;
 pub mod schema;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");

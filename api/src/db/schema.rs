@@ -72,4 +72,99 @@ diesel::table! {
 
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(clients -> orgs (org_id));
-diesel::allow_tables_to_appear_in_same_query!(orgs, users, clients, audit_log, login_throttle);
+
+diesel::table! {
+    records (id) {
+        id -> Text,
+        resource -> Text,
+        name -> Text,
+        name_key -> Text,
+        search -> Text,
+        kind -> Nullable<Text>,
+        status -> Nullable<Text>,
+        priority -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        credit_code -> Nullable<Text>,
+        industry_codes -> Text,
+        tags -> Text,
+        owner_org_id -> Text,
+        source_agency_id -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        is_local -> Nullable<Bool>,
+        is_leading -> Nullable<Bool>,
+        data -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        record_id -> Text,
+        name -> Text,
+        title -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        wechat -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    chain_nodes (id) {
+        id -> Text,
+        industry_id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+        position -> Text,
+        key_products -> Text,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    enterprise_nodes (enterprise_id, node_id) {
+        enterprise_id -> Text,
+        node_id -> Text,
+        role -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    supply_links (id) {
+        id -> Text,
+        supplier_id -> Text,
+        customer_id -> Text,
+        product -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    users,
+    clients,
+    audit_log,
+    login_throttle,
+    records,
+    contacts,
+    chain_nodes,
+    enterprise_nodes,
+    supply_links
+);

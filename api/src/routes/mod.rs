@@ -10,11 +10,15 @@ use crate::openapi;
 
 pub mod audit;
 pub mod auth;
+pub mod chains;
 pub mod clients;
 pub mod common;
 pub mod health;
+pub mod library;
 pub mod me;
 pub mod orgs;
+pub mod reference;
+pub mod resources;
 pub mod users;
 
 /// Registers every documented route. The OpenAPI document is collected from the same calls.
@@ -42,7 +46,60 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(clients::get_client)
             .service(clients::update_client)
             .service(clients::revoke_client)
-            .service(audit::list_audit),
+            .service(audit::list_audit)
+            .service(reference::divisions)
+            .service(reference::industry_codes)
+            // Fixed paths before `{id}` paths of the same prefix.
+            .service(resources::batch_investors)
+            .service(resources::batch_enterprises)
+            .service(resources::investors::list)
+            .service(resources::investors::create)
+            .service(resources::investors::get)
+            .service(resources::investors::update)
+            .service(resources::investors::delete)
+            .service(resources::investors::restore)
+            .service(resources::investor_contacts::list)
+            .service(resources::investor_contacts::create)
+            .service(resources::investor_contacts::update)
+            .service(resources::investor_contacts::delete)
+            .service(resources::agencies::list)
+            .service(resources::agencies::create)
+            .service(resources::agencies::get)
+            .service(resources::agencies::update)
+            .service(resources::agencies::delete)
+            .service(resources::agencies::restore)
+            .service(resources::agency_contacts::list)
+            .service(resources::agency_contacts::create)
+            .service(resources::agency_contacts::update)
+            .service(resources::agency_contacts::delete)
+            .service(chains::agency_stats)
+            .service(resources::target_regions::list)
+            .service(resources::target_regions::create)
+            .service(resources::target_regions::get)
+            .service(resources::target_regions::update)
+            .service(resources::target_regions::delete)
+            .service(resources::target_regions::restore)
+            .service(resources::industries::list)
+            .service(resources::industries::create)
+            .service(resources::industries::get)
+            .service(resources::industries::update)
+            .service(resources::industries::delete)
+            .service(resources::industries::restore)
+            .service(chains::create_node)
+            .service(chains::chain)
+            .service(chains::gaps)
+            .service(chains::get_node)
+            .service(chains::update_node)
+            .service(chains::delete_node)
+            .service(resources::enterprises::list)
+            .service(resources::enterprises::create)
+            .service(resources::enterprises::get)
+            .service(resources::enterprises::update)
+            .service(resources::enterprises::delete)
+            .service(resources::enterprises::restore)
+            .service(chains::list_links)
+            .service(chains::create_link)
+            .service(chains::delete_link),
     );
 }
 

@@ -1,0 +1,864 @@
+//! Queries of the shared information library.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zhaoshang_types::{
+    ChainNode, ChainNodeFields, Contact, ContactFields, DuplicateHint, EnterpriseRef, NodePosition,
+    Record, SupplyLink, SupplyLinkFields,
+};
+
+use super::DbConnection;
+use super::schema::{chain_nodes, contacts, enterprise_nodes, records, supply_links};
+use crate::error::ApiError;
+use crate::library::Index;
+use crate::library::validate::name_key;
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)
+}
+
+/// A `records` row.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = records)]
+pub struct RecordRow {
+    pub id: String,
+    pub resource: String,
+    pub name: String,
+    pub name_key: String,
+    pub search: String,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub region_code: Option<String>,
+    pub country: Option<String>,
+    pub credit_code: Option<String>,
+    pub industry_codes: String,
+    pub tags: String,
+    pub owner_org_id: String,
+    pub source_agency_id: Option<String>,
+    pub external_id: Option<String>,
+    pub is_local: Option<bool>,
+    pub is_leading: Option<bool>,
+    pub data: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub created_by: Option<String>,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// `,a,b,` — so that `LIKE '%,a%'` matches a code prefix and `LIKE '%,a,%'` a whole entry.
+fn joined(values: &[String]) -> String {
+    if values.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", values.join(","))
+    }
+}
+
+/// Each industry code with its ancestors (section letter, division, group), so that a prefix
+/// filter by section letter finds classes too.
+fn with_ancestors(codes: &[String]) -> Vec<String> {
+    let reference = crate::reference::get();
+    let mut out: Vec<String> = Vec::new();
+    for code in codes {
+        let mut current = Some(code.clone());
+        while let Some(c) = current {
+            if !out.contains(&c) {
+                out.push(c.clone());
+            }
+            current = reference.industry(&c).and_then(|i| i.parent_code.clone());
+        }
+    }
+    out
+}
+
+impl RecordRow {
+    /// Sets the indexed columns and the JSON of `fields`.
+    pub fn set_fields<T: Serialize>(&mut self, index: &Index, fields: &T) -> Result<(), ApiError> {
+        self.name = index.name.clone();
+        self.name_key = name_key(&index.name);
+        let mut search = index.name.to_lowercase();
+        for other in &index.also_known_as {
+            search.push('\u{1f}');
+            search.push_str(&other.to_lowercase());
+        }
+        self.search = search;
+        self.kind = index.kind.clone();
+        self.status = index.status.clone();
+        self.priority = index.priority.clone();
+        self.region_code = index.region_code.clone();
+        self.country = index.country.clone();
+        self.credit_code = index.credit_code.clone();
+        self.industry_codes = joined(&with_ancestors(&index.industry_codes));
+        self.tags = joined(&index.tags);
+        self.source_agency_id = index.source_agency_id.clone();
+        self.external_id = index.external_id.clone();
+        self.is_local = index.is_local;
+        self.is_leading = index.is_leading;
+        self.data = serde_json::to_string(fields).map_err(ApiError::internal)?;
+        Ok(())
+    }
+
+    /// A new row for `fields`.
+    pub fn new<T: Serialize>(
+        id: String,
+        resource: &str,
+        owner_org_id: String,
+        created_by: Option<String>,
+        index: &Index,
+        fields: &T,
+    ) -> Result<Self, ApiError> {
+        let now = super::now();
+        let mut row = Self {
+            id,
+            resource: resource.to_owned(),
+            name: String::new(),
+            name_key: String::new(),
+            search: String::new(),
+            kind: None,
+            status: None,
+            priority: None,
+            region_code: None,
+            country: None,
+            credit_code: None,
+            industry_codes: String::new(),
+            tags: String::new(),
+            owner_org_id,
+            source_agency_id: None,
+            external_id: None,
+            is_local: None,
+            is_leading: None,
+            data: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            created_by,
+            deleted_at: None,
+        };
+        row.set_fields(index, fields)?;
+        Ok(row)
+    }
+
+    /// The stored fields.
+    pub fn fields<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_str(&self.data)
+            .map_err(|e| ApiError::internal(format!("record {} does not decode: {e}", self.id)))
+    }
+
+    /// The wire form.
+    pub fn to_wire<T: DeserializeOwned>(&self) -> Result<Record<T>, ApiError> {
+        Ok(Record {
+            id: self.id.clone(),
+            version: self.version,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+            created_by: self.created_by.clone(),
+            deleted_at: self.deleted_at.map(utc),
+            org_id: (self.resource == "agency").then(|| self.id.clone()),
+            possible_duplicates: Vec::new(),
+            fields: self.fields()?,
+        })
+    }
+
+    /// A short reference to an enterprise.
+    pub fn enterprise_ref(&self) -> EnterpriseRef {
+        EnterpriseRef {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            is_local: self.is_local.unwrap_or(false),
+            is_leading: self.is_leading.unwrap_or(false),
+            region_code: self.region_code.clone(),
+        }
+    }
+}
+
+/// A record of a resource by id.
+pub fn record(
+    conn: &mut DbConnection,
+    resource: &str,
+    id: &str,
+    include_deleted: bool,
+) -> Result<Option<RecordRow>, ApiError> {
+    let mut q = records::table
+        .filter(records::id.eq(id))
+        .filter(records::resource.eq(resource))
+        .into_boxed();
+    if !include_deleted {
+        q = q.filter(records::deleted_at.is_null());
+    }
+    Ok(q.first(conn).optional()?)
+}
+
+/// Inserts a record.
+pub fn insert(conn: &mut DbConnection, row: &RecordRow) -> Result<(), ApiError> {
+    diesel::insert_into(records::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a record if its version is still `expected`.
+pub fn update(conn: &mut DbConnection, row: &RecordRow, expected: i64) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        records::table
+            .filter(records::id.eq(&row.id))
+            .filter(records::version.eq(expected)),
+    )
+    .set((
+        records::name.eq(&row.name),
+        records::name_key.eq(&row.name_key),
+        records::search.eq(&row.search),
+        records::kind.eq(&row.kind),
+        records::status.eq(&row.status),
+        records::priority.eq(&row.priority),
+        records::region_code.eq(&row.region_code),
+        records::country.eq(&row.country),
+        records::credit_code.eq(&row.credit_code),
+        records::industry_codes.eq(&row.industry_codes),
+        records::tags.eq(&row.tags),
+        records::owner_org_id.eq(&row.owner_org_id),
+        records::source_agency_id.eq(&row.source_agency_id),
+        records::external_id.eq(&row.external_id),
+        records::is_local.eq(row.is_local),
+        records::is_leading.eq(row.is_leading),
+        records::data.eq(&row.data),
+        records::version.eq(row.version),
+        records::updated_at.eq(row.updated_at),
+        records::deleted_at.eq(row.deleted_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The live record of a resource with this credit code, other than `except`.
+pub fn by_credit_code(
+    conn: &mut DbConnection,
+    resource: &str,
+    code: &str,
+    except: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let mut q = records::table
+        .select(records::id)
+        .filter(records::resource.eq(resource))
+        .filter(records::credit_code.eq(code))
+        .filter(records::deleted_at.is_null())
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(records::id.ne(id.to_owned()));
+    }
+    Ok(q.first(conn).optional()?)
+}
+
+/// The live record synced by an agency under its own id.
+pub fn by_external_id(
+    conn: &mut DbConnection,
+    resource: &str,
+    agency: &str,
+    external_id: &str,
+) -> Result<Option<RecordRow>, ApiError> {
+    Ok(records::table
+        .filter(records::resource.eq(resource))
+        .filter(records::source_agency_id.eq(agency))
+        .filter(records::external_id.eq(external_id))
+        .filter(records::deleted_at.is_null())
+        .first(conn)
+        .optional()?)
+}
+
+/// Live records of a resource whose names look the same.
+pub fn possible_duplicates(
+    conn: &mut DbConnection,
+    resource: &str,
+    name: &str,
+    except: &str,
+) -> Result<Vec<DuplicateHint>, ApiError> {
+    let rows: Vec<(String, String)> = records::table
+        .select((records::id, records::name))
+        .filter(records::resource.eq(resource))
+        .filter(records::name_key.eq(name_key(name)))
+        .filter(records::id.ne(except))
+        .filter(records::deleted_at.is_null())
+        .limit(20)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| DuplicateHint { id, name })
+        .collect())
+}
+
+/// Sort orders of lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Oldest first (the id order; the default).
+    Created,
+    /// Newest first.
+    CreatedDesc,
+    /// By name.
+    Name,
+    /// By name, Z to A.
+    NameDesc,
+}
+
+impl Sort {
+    /// Parses `sort`.
+    pub fn parse(s: Option<&str>) -> Result<Self, ApiError> {
+        match s.unwrap_or("created_at") {
+            "created_at" | "id" => Ok(Self::Created),
+            "-created_at" | "-id" => Ok(Self::CreatedDesc),
+            "name" => Ok(Self::Name),
+            "-name" => Ok(Self::NameDesc),
+            other => Err(ApiError::invalid_field(
+                "sort",
+                "invalid_value",
+                format!("sort {other:?} is not one of name, -name, created_at, -created_at"),
+            )),
+        }
+    }
+
+    /// The name in cursors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created_at",
+            Self::CreatedDesc => "-created_at",
+            Self::Name => "name",
+            Self::NameDesc => "-name",
+        }
+    }
+}
+
+/// Filters of the library lists.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub resource: &'static str,
+    pub q: Option<String>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub kind: Option<String>,
+    pub owner_org_id: Option<String>,
+    pub source_agency_id: Option<String>,
+    pub external_id: Option<String>,
+    pub tag: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    pub is_local: Option<bool>,
+    pub is_leading: Option<bool>,
+    pub include_deleted: bool,
+    /// For agency callers: only records this agency brought (or the agency itself).
+    pub only_agency: Option<String>,
+    pub sort: Option<Sort>,
+    /// Keyset position: (name, id) or (id).
+    pub after: Option<(Option<String>, String)>,
+}
+
+/// The upper bound of a prefix range (`3308` → `3309`), for index-friendly prefix filters.
+fn prefix_end(prefix: &str) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| format!("{prefix}\u{10ffff}"))
+}
+
+/// One page of records (`limit` rows).
+pub fn list(
+    conn: &mut DbConnection,
+    f: &ListFilter,
+    limit: i64,
+) -> Result<Vec<RecordRow>, ApiError> {
+    let mut q = records::table
+        .filter(records::resource.eq(f.resource))
+        .into_boxed();
+    if !f.include_deleted {
+        q = q.filter(records::deleted_at.is_null());
+    }
+    if let Some(agency) = &f.only_agency {
+        q = if f.resource == "agency" {
+            q.filter(records::id.eq(agency.clone()))
+        } else {
+            q.filter(records::source_agency_id.eq(agency.clone()))
+        };
+    }
+    if let Some(text) = &f.q {
+        q = q.filter(
+            records::search
+                .like(super::like_pattern(&text.to_lowercase()))
+                .escape('\\'),
+        );
+    }
+    if let Some(code) = &f.industry {
+        q = q.filter(
+            records::industry_codes
+                .like(format!("%,{}%", escape_like(code)))
+                .escape('\\'),
+        );
+    }
+    if let Some(region) = &f.region {
+        q = q
+            .filter(records::region_code.ge(region.clone()))
+            .filter(records::region_code.lt(prefix_end(region)));
+    }
+    if let Some(v) = &f.country {
+        q = q.filter(records::country.eq(v.clone()));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(records::status.eq(v.clone()));
+    }
+    if let Some(v) = &f.priority {
+        q = q.filter(records::priority.eq(v.clone()));
+    }
+    if let Some(v) = &f.kind {
+        q = q.filter(records::kind.eq(v.clone()));
+    }
+    if let Some(v) = &f.owner_org_id {
+        q = q.filter(records::owner_org_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.source_agency_id {
+        q = q.filter(records::source_agency_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.external_id {
+        q = q.filter(records::external_id.eq(v.clone()));
+    }
+    if let Some(tag) = &f.tag {
+        q = q.filter(
+            records::tags
+                .like(format!("%,{},%", escape_like(tag)))
+                .escape('\\'),
+        );
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(records::updated_at.ge(t));
+    }
+    if let Some(v) = f.is_local {
+        q = q.filter(records::is_local.eq(v));
+    }
+    if let Some(v) = f.is_leading {
+        q = q.filter(records::is_leading.eq(v));
+    }
+    let sort = f.sort.unwrap_or(Sort::Created);
+    if let Some((name, id)) = &f.after {
+        let id = id.clone();
+        q = match (sort, name) {
+            (Sort::Created, _) => q.filter(records::id.gt(id)),
+            (Sort::CreatedDesc, _) => q.filter(records::id.lt(id)),
+            (Sort::Name, Some(n)) => q.filter(
+                records::name
+                    .gt(n.clone())
+                    .or(records::name.eq(n.clone()).and(records::id.gt(id))),
+            ),
+            (Sort::NameDesc, Some(n)) => q.filter(
+                records::name
+                    .lt(n.clone())
+                    .or(records::name.eq(n.clone()).and(records::id.lt(id))),
+            ),
+            (_, None) => {
+                return Err(ApiError::invalid_field(
+                    "cursor",
+                    "invalid_cursor",
+                    "the cursor does not fit the sort order",
+                ));
+            }
+        };
+    }
+    q = match sort {
+        Sort::Created => q.order(records::id.asc()),
+        Sort::CreatedDesc => q.order(records::id.desc()),
+        Sort::Name => q.order((records::name.asc(), records::id.asc())),
+        Sort::NameDesc => q.order((records::name.desc(), records::id.desc())),
+    };
+    Ok(q.limit(limit).load(conn)?)
+}
+
+fn escape_like(text: &str) -> String {
+    let pattern = super::like_pattern(text);
+    pattern[1..pattern.len() - 1].to_owned()
+}
+
+/// Counts by status (`None` for records without one).
+pub type StatusCounts = Vec<(Option<String>, i64)>;
+
+/// Live investors an agency brought, by status; and its live enterprises.
+pub fn agency_stats(
+    conn: &mut DbConnection,
+    agency: &str,
+) -> Result<(StatusCounts, i64), ApiError> {
+    let by_status: Vec<(Option<String>, i64)> = records::table
+        .filter(records::resource.eq("investor"))
+        .filter(records::source_agency_id.eq(agency))
+        .filter(records::deleted_at.is_null())
+        .group_by(records::status)
+        .select((records::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let enterprises: i64 = records::table
+        .filter(records::resource.eq("enterprise"))
+        .filter(records::source_agency_id.eq(agency))
+        .filter(records::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok((by_status, enterprises))
+}
+
+// --- contacts ---
+
+/// A `contacts` row.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = contacts)]
+pub struct ContactRow {
+    pub id: String,
+    pub record_id: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub wechat: Option<String>,
+    pub notes: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl ContactRow {
+    /// The fields as entered.
+    pub fn fields(&self) -> ContactFields {
+        ContactFields {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            wechat: self.wechat.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// Sets the fields.
+    pub fn set_fields(&mut self, f: ContactFields) {
+        self.name = f.name;
+        self.title = f.title;
+        self.phone = f.phone;
+        self.email = f.email;
+        self.wechat = f.wechat;
+        self.notes = f.notes;
+    }
+
+    /// The wire form, masked unless `full`. Masking happens here, before anything is serialised.
+    pub fn to_wire(&self, full: bool) -> Contact {
+        use crate::auth::mask;
+        let mut fields = self.fields();
+        if !full {
+            fields.phone = fields.phone.as_deref().map(mask::phone);
+            fields.email = fields.email.as_deref().map(mask::email);
+            fields.wechat = fields.wechat.as_deref().map(mask::other);
+        }
+        Contact {
+            id: self.id.clone(),
+            record_id: self.record_id.clone(),
+            version: self.version,
+            masked: !full,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+            fields,
+        }
+    }
+}
+
+/// Live contacts of a record.
+pub fn contacts_of(conn: &mut DbConnection, record_id: &str) -> Result<Vec<ContactRow>, ApiError> {
+    Ok(contacts::table
+        .filter(contacts::record_id.eq(record_id))
+        .filter(contacts::deleted_at.is_null())
+        .order(contacts::id.asc())
+        .load(conn)?)
+}
+
+/// One live contact of a record.
+pub fn contact(
+    conn: &mut DbConnection,
+    record_id: &str,
+    id: &str,
+) -> Result<Option<ContactRow>, ApiError> {
+    Ok(contacts::table
+        .filter(contacts::record_id.eq(record_id))
+        .filter(contacts::id.eq(id))
+        .filter(contacts::deleted_at.is_null())
+        .first(conn)
+        .optional()?)
+}
+
+/// Inserts a contact.
+pub fn insert_contact(conn: &mut DbConnection, row: &ContactRow) -> Result<(), ApiError> {
+    diesel::insert_into(contacts::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a contact if its version is still `expected`.
+pub fn update_contact(
+    conn: &mut DbConnection,
+    row: &ContactRow,
+    expected: i64,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        contacts::table
+            .filter(contacts::id.eq(&row.id))
+            .filter(contacts::version.eq(expected)),
+    )
+    .set((
+        contacts::name.eq(&row.name),
+        contacts::title.eq(&row.title),
+        contacts::phone.eq(&row.phone),
+        contacts::email.eq(&row.email),
+        contacts::wechat.eq(&row.wechat),
+        contacts::notes.eq(&row.notes),
+        contacts::version.eq(row.version),
+        contacts::updated_at.eq(row.updated_at),
+        contacts::deleted_at.eq(row.deleted_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+// --- chain nodes, memberships, supply links ---
+
+/// A `chain_nodes` row.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = chain_nodes)]
+pub struct NodeRow {
+    pub id: String,
+    pub industry_id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub position: String,
+    pub key_products: String,
+    pub notes: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl NodeRow {
+    /// The fields.
+    pub fn fields(&self) -> ChainNodeFields {
+        ChainNodeFields {
+            name: self.name.clone(),
+            position: serde_json::from_value(serde_json::Value::String(self.position.clone()))
+                .unwrap_or(NodePosition::Midstream),
+            parent_id: self.parent_id.clone(),
+            key_products: serde_json::from_str(&self.key_products).unwrap_or_default(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// Sets the fields.
+    pub fn set_fields(&mut self, f: &ChainNodeFields) {
+        self.name = f.name.clone();
+        self.position = serde_json::to_value(f.position)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "midstream".to_owned());
+        self.parent_id = f.parent_id.clone();
+        self.key_products =
+            serde_json::to_string(&f.key_products).unwrap_or_else(|_| "[]".to_owned());
+        self.notes = f.notes.clone();
+    }
+
+    /// The wire form.
+    pub fn to_wire(&self) -> ChainNode {
+        ChainNode {
+            id: self.id.clone(),
+            industry_id: self.industry_id.clone(),
+            version: self.version,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+            fields: self.fields(),
+        }
+    }
+}
+
+/// A live chain node.
+pub fn node(conn: &mut DbConnection, id: &str) -> Result<Option<NodeRow>, ApiError> {
+    Ok(chain_nodes::table
+        .filter(chain_nodes::id.eq(id))
+        .filter(chain_nodes::deleted_at.is_null())
+        .first(conn)
+        .optional()?)
+}
+
+/// The live nodes of an industry's chain.
+pub fn nodes_of(conn: &mut DbConnection, industry_id: &str) -> Result<Vec<NodeRow>, ApiError> {
+    Ok(chain_nodes::table
+        .filter(chain_nodes::industry_id.eq(industry_id))
+        .filter(chain_nodes::deleted_at.is_null())
+        .order(chain_nodes::id.asc())
+        .load(conn)?)
+}
+
+/// Inserts a node.
+pub fn insert_node(conn: &mut DbConnection, row: &NodeRow) -> Result<(), ApiError> {
+    diesel::insert_into(chain_nodes::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a node if its version is still `expected`.
+pub fn update_node(
+    conn: &mut DbConnection,
+    row: &NodeRow,
+    expected: i64,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        chain_nodes::table
+            .filter(chain_nodes::id.eq(&row.id))
+            .filter(chain_nodes::version.eq(expected)),
+    )
+    .set((
+        chain_nodes::name.eq(&row.name),
+        chain_nodes::position.eq(&row.position),
+        chain_nodes::parent_id.eq(&row.parent_id),
+        chain_nodes::key_products.eq(&row.key_products),
+        chain_nodes::notes.eq(&row.notes),
+        chain_nodes::version.eq(row.version),
+        chain_nodes::updated_at.eq(row.updated_at),
+        chain_nodes::deleted_at.eq(row.deleted_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Replaces an enterprise's chain memberships.
+pub fn set_memberships(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+    members: &[(String, Option<String>)],
+) -> Result<(), ApiError> {
+    diesel::delete(
+        enterprise_nodes::table.filter(enterprise_nodes::enterprise_id.eq(enterprise_id)),
+    )
+    .execute(conn)?;
+    for (node_id, role) in members {
+        diesel::insert_into(enterprise_nodes::table)
+            .values((
+                enterprise_nodes::enterprise_id.eq(enterprise_id),
+                enterprise_nodes::node_id.eq(node_id),
+                enterprise_nodes::role.eq(role),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The live enterprises on the given nodes: (node id, enterprise row).
+pub fn enterprises_on(
+    conn: &mut DbConnection,
+    node_ids: &[String],
+) -> Result<Vec<(String, RecordRow)>, ApiError> {
+    if node_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(enterprise_nodes::table
+        .inner_join(records::table.on(records::id.eq(enterprise_nodes::enterprise_id)))
+        .filter(enterprise_nodes::node_id.eq_any(node_ids))
+        .filter(records::deleted_at.is_null())
+        .select((enterprise_nodes::node_id, records::all_columns))
+        .order((enterprise_nodes::node_id.asc(), records::id.asc()))
+        .load(conn)?)
+}
+
+/// A `supply_links` row.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = supply_links)]
+pub struct LinkRow {
+    pub id: String,
+    pub supplier_id: String,
+    pub customer_id: String,
+    pub product: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub created_by: Option<String>,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl LinkRow {
+    /// The wire form.
+    pub fn to_wire(&self) -> SupplyLink {
+        SupplyLink {
+            id: self.id.clone(),
+            created_at: utc(self.created_at),
+            fields: SupplyLinkFields {
+                supplier_id: self.supplier_id.clone(),
+                customer_id: self.customer_id.clone(),
+                product: self.product.clone(),
+                notes: self.notes.clone(),
+            },
+        }
+    }
+}
+
+/// Live links in which the enterprises take part (as supplier or customer).
+pub fn links_of(
+    conn: &mut DbConnection,
+    enterprise_ids: &[String],
+) -> Result<Vec<LinkRow>, ApiError> {
+    if enterprise_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(supply_links::table
+        .filter(supply_links::deleted_at.is_null())
+        .filter(
+            supply_links::supplier_id
+                .eq_any(enterprise_ids)
+                .or(supply_links::customer_id.eq_any(enterprise_ids)),
+        )
+        .order(supply_links::id.asc())
+        .load(conn)?)
+}
+
+/// Inserts a link.
+pub fn insert_link(conn: &mut DbConnection, row: &LinkRow) -> Result<(), ApiError> {
+    diesel::insert_into(supply_links::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Soft-deletes a link; false if there was no such live link of the enterprise.
+pub fn delete_link(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+    link_id: &str,
+) -> Result<Option<LinkRow>, ApiError> {
+    let link: Option<LinkRow> = supply_links::table
+        .filter(supply_links::id.eq(link_id))
+        .filter(supply_links::deleted_at.is_null())
+        .filter(
+            supply_links::supplier_id
+                .eq(enterprise_id)
+                .or(supply_links::customer_id.eq(enterprise_id)),
+        )
+        .first(conn)
+        .optional()?;
+    if link.is_some() {
+        diesel::update(supply_links::table.filter(supply_links::id.eq(link_id)))
+            .set(supply_links::deleted_at.eq(Some(super::now())))
+            .execute(conn)?;
+    }
+    Ok(link)
+}
+
+/// Live records by id (any resource).
+pub fn records_by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<RecordRow>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(records::table
+        .filter(records::id.eq_any(ids))
+        .filter(records::deleted_at.is_null())
+        .load(conn)?)
+}

@@ -1,0 +1,596 @@
+//! Industry chains (nodes, the chain tree, gap analysis), supply links between enterprises,
+//! and agency statistics.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde_json::Value;
+use zhaoshang_types::{
+    AgencyStats, ChainGaps, ChainNode, ChainNodeFields, ChainTree, ChainTreeNode, EnterpriseRef,
+    LeadingPartners, MissingNode, Page, Partner, SupplyLink, SupplyLinkFields,
+};
+
+use super::common::{check_version, created, if_match, to_json, version_conflict, with_etag};
+use super::library::{merge_patch, visible_record, writable};
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::db::library::{self as store, LinkRow, NodeRow, RecordRow};
+use crate::db::{self, DbConnection, audit};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::library::validate::Errors;
+use crate::library::{Agencies, Enterprises, Industries};
+
+const NODE_FIELDS: [&str; 5] = ["name", "position", "parent_id", "key_products", "notes"];
+
+fn decode_node(value: Value) -> Result<ChainNodeFields, ApiError> {
+    if let Some(k) = value
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !NODE_FIELDS.contains(&k.as_str())))
+    {
+        return Err(ApiError::invalid_field(
+            k.clone(),
+            "unknown_field",
+            format!("unknown field `{k}`"),
+        ));
+    }
+    let mut f: ChainNodeFields = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::invalid_field(
+            if path == "." { "name".to_owned() } else { path },
+            "invalid_value",
+            e.into_inner().to_string(),
+        )
+    })?;
+    let mut e = Errors::default();
+    e.text("name", &mut f.name, 100);
+    e.list("key_products", &mut f.key_products, 50, 100);
+    e.opt_text("notes", &mut f.notes, 4000);
+    if e.0.is_empty() {
+        Ok(f)
+    } else {
+        Err(ApiError::validation(e.0))
+    }
+}
+
+/// The parent is a live node of the same industry, and not the node itself or below it.
+fn check_node_parent(
+    conn: &mut DbConnection,
+    industry_id: &str,
+    node_id: Option<&str>,
+    parent: &str,
+) -> Result<(), ApiError> {
+    let mut cursor = Some(parent.to_owned());
+    let mut steps = 0;
+    while let Some(current) = cursor {
+        if Some(current.as_str()) == node_id || steps > 64 {
+            return Err(ApiError::invalid_field(
+                "parent_id",
+                "cycle",
+                "a node cannot be its own ancestor",
+            ));
+        }
+        let row = store::node(conn, &current)?
+            .filter(|n| n.industry_id == industry_id)
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "parent_id",
+                    "unknown_reference",
+                    "no such node on this industry's chain",
+                )
+            })?;
+        cursor = row.parent_id;
+        steps += 1;
+    }
+    Ok(())
+}
+
+/// Add a node to an industry's chain. 新增产业链环节。
+#[utoipa::path(tag = "industries", params(("id" = String, Path, description = "Industry id")),
+    request_body = ChainNodeFields, responses((status = 201, body = ChainNode)))]
+#[post("/industries/{id}/nodes")]
+pub async fn create_node(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: ApiJson<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let industry = visible_record::<Industries>(&state, &p, id.into_inner()).await?;
+    writable(&p, &industry)?;
+    let fields = decode_node(body.0)?;
+    let actor = p.audit_actor();
+    let node = state
+        .db
+        .write(move |conn| {
+            if let Some(parent) = &fields.parent_id {
+                check_node_parent(conn, &industry.id, None, parent)?;
+            }
+            let now = db::now();
+            let mut row = NodeRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                industry_id: industry.id.clone(),
+                parent_id: None,
+                name: String::new(),
+                position: String::new(),
+                key_products: String::new(),
+                notes: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            row.set_fields(&fields);
+            store::insert_node(conn, &row)?;
+            audit::record(
+                conn,
+                &actor,
+                "create",
+                "chain_node",
+                Some(&row.id),
+                Some(audit::diff(&Value::Null, &to_json(&fields))),
+            )?;
+            Ok(row.to_wire())
+        })
+        .await?;
+    Ok(created(
+        format!("/api/v1/chain-nodes/{}", node.id),
+        &node,
+        node.version,
+    ))
+}
+
+async fn node_and_industry(
+    state: &AppState,
+    p: &Principal,
+    id: String,
+) -> Result<(NodeRow, RecordRow), ApiError> {
+    let node = state
+        .db
+        .read(move |conn| store::node(conn, &id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such chain node"))?;
+    let industry = visible_record::<Industries>(state, p, node.industry_id.clone()).await?;
+    Ok((node, industry))
+}
+
+/// Read a chain node. 查看产业链环节。
+#[utoipa::path(tag = "industries", params(("id" = String, Path)), responses((status = 200, body = ChainNode)))]
+#[get("/chain-nodes/{id}")]
+pub async fn get_node(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (node, _) = node_and_industry(&state, &p, id.into_inner()).await?;
+    let node = node.to_wire();
+    Ok(with_etag(StatusCode::OK, &node, node.version))
+}
+
+/// Change a chain node (merge patch, `If-Match`). 修改产业链环节。
+#[utoipa::path(tag = "industries",
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    request_body(content = Value, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = ChainNode)))]
+#[patch("/chain-nodes/{id}")]
+pub async fn update_node(
+    state: web::Data<AppState>,
+    p: Principal,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: ApiJson<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    let (node, industry) = node_and_industry(&state, &p, id.into_inner()).await?;
+    writable(&p, &industry)?;
+    if !body.0.is_object() {
+        return Err(ApiError::invalid_field(
+            "",
+            "invalid_value",
+            "a merge patch is a JSON object",
+        ));
+    }
+    let actor = p.audit_actor();
+    let patch = body.0;
+    let node = state
+        .db
+        .write(move |conn| {
+            let mut row = store::node(conn, &node.id)?
+                .ok_or_else(|| ApiError::not_found("no such chain node"))?;
+            check_version(expected, row.version)?;
+            let before = to_json(&row.fields());
+            let mut merged = before.clone();
+            merge_patch(&mut merged, &patch);
+            let fields = decode_node(merged)?;
+            if let Some(parent) = &fields.parent_id {
+                check_node_parent(conn, &row.industry_id, Some(&row.id), parent)?;
+            }
+            row.set_fields(&fields);
+            let previous = row.version;
+            row.version += 1;
+            row.updated_at = db::now();
+            if !store::update_node(conn, &row, previous)? {
+                return Err(version_conflict(previous + 1));
+            }
+            audit::record(
+                conn,
+                &actor,
+                "update",
+                "chain_node",
+                Some(&row.id),
+                Some(audit::diff(&before, &to_json(&fields))),
+            )?;
+            Ok(row.to_wire())
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, &node, node.version))
+}
+
+/// Delete a chain node (soft; refused while it has live child nodes). 删除产业链环节。
+#[utoipa::path(tag = "industries",
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses((status = 204, description = "Deleted"),
+              (status = 409, description = "It has child nodes", body = zhaoshang_types::Problem, content_type = "application/problem+json")))]
+#[delete("/chain-nodes/{id}")]
+pub async fn delete_node(
+    state: web::Data<AppState>,
+    p: Principal,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    let (node, industry) = node_and_industry(&state, &p, id.into_inner()).await?;
+    writable(&p, &industry)?;
+    let actor = p.audit_actor();
+    state
+        .db
+        .write(move |conn| {
+            let mut row = store::node(conn, &node.id)?
+                .ok_or_else(|| ApiError::not_found("no such chain node"))?;
+            check_version(expected, row.version)?;
+            let children = store::nodes_of(conn, &row.industry_id)?
+                .into_iter()
+                .filter(|n| n.parent_id.as_deref() == Some(row.id.as_str()))
+                .count();
+            if children > 0 {
+                return Err(ApiError::conflict(
+                    format!("the node has {children} child nodes: move or delete them first"),
+                    None,
+                ));
+            }
+            let previous = row.version;
+            row.version += 1;
+            row.updated_at = db::now();
+            row.deleted_at = Some(row.updated_at);
+            if !store::update_node(conn, &row, previous)? {
+                return Err(version_conflict(previous + 1));
+            }
+            audit::record(conn, &actor, "delete", "chain_node", Some(&row.id), None)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The chain as a tree: per node the counts of local and external enterprises and the leading
+/// enterprises. 产业链图谱。
+#[utoipa::path(tag = "industries", params(("id" = String, Path, description = "Industry id")),
+    responses((status = 200, body = ChainTree)))]
+#[get("/industries/{id}/chain")]
+pub async fn chain(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<web::Json<ChainTree>, ApiError> {
+    let industry = visible_record::<Industries>(&state, &p, id.into_inner()).await?;
+    let industry_id = industry.id.clone();
+    let (nodes, members) = state
+        .db
+        .read(move |conn| {
+            let nodes = store::nodes_of(conn, &industry_id)?;
+            let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+            let members = store::enterprises_on(conn, &ids)?;
+            Ok((nodes, members))
+        })
+        .await?;
+    let mut stats: HashMap<String, (i64, i64, Vec<EnterpriseRef>)> = HashMap::new();
+    for (node_id, e) in &members {
+        let entry = stats.entry(node_id.clone()).or_default();
+        if e.is_local.unwrap_or(false) {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+        if e.is_leading.unwrap_or(false) {
+            entry.2.push(e.enterprise_ref());
+        }
+    }
+    let mut children: HashMap<Option<String>, Vec<&NodeRow>> = HashMap::new();
+    let ids: HashSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+    for n in &nodes {
+        // A node whose parent was deleted shows at the top rather than vanishing.
+        let parent = n.parent_id.clone().filter(|p| ids.contains(p.as_str()));
+        children.entry(parent).or_default().push(n);
+    }
+    fn build(
+        parent: Option<String>,
+        children: &HashMap<Option<String>, Vec<&NodeRow>>,
+        stats: &HashMap<String, (i64, i64, Vec<EnterpriseRef>)>,
+    ) -> Vec<ChainTreeNode> {
+        children
+            .get(&parent)
+            .map(|list| {
+                list.iter()
+                    .map(|n| {
+                        let (local, external, leading) =
+                            stats.get(&n.id).cloned().unwrap_or_default();
+                        ChainTreeNode {
+                            node: n.to_wire(),
+                            local_enterprises: local,
+                            external_enterprises: external,
+                            leading_enterprises: leading,
+                            children: build(Some(n.id.clone()), children, stats),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    Ok(web::Json(ChainTree {
+        industry_id: industry.id.clone(),
+        industry_name: industry.name.clone(),
+        nodes: build(None, &children, &stats),
+    }))
+}
+
+/// Gap analysis: nodes with no local enterprise and the external enterprises known there
+/// (补链), and the non-local suppliers and customers of local leading enterprises (延链/强链).
+/// 缺链分析。
+#[utoipa::path(tag = "industries", params(("id" = String, Path, description = "Industry id")),
+    responses((status = 200, body = ChainGaps)))]
+#[get("/industries/{id}/gaps")]
+pub async fn gaps(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<web::Json<ChainGaps>, ApiError> {
+    let industry = visible_record::<Industries>(&state, &p, id.into_inner()).await?;
+    let industry_id = industry.id.clone();
+    let gaps = state
+        .db
+        .read(move |conn| {
+            let nodes = store::nodes_of(conn, &industry_id)?;
+            let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+            let members = store::enterprises_on(conn, &ids)?;
+            let mut by_node: HashMap<&str, Vec<&RecordRow>> = HashMap::new();
+            for (node_id, e) in &members {
+                by_node.entry(node_id.as_str()).or_default().push(e);
+            }
+            let missing_nodes = nodes
+                .iter()
+                .filter(|n| {
+                    !by_node
+                        .get(n.id.as_str())
+                        .is_some_and(|es| es.iter().any(|e| e.is_local == Some(true)))
+                })
+                .map(|n| MissingNode {
+                    node: n.to_wire(),
+                    external_enterprises: by_node
+                        .get(n.id.as_str())
+                        .map(|es| es.iter().map(|e| e.enterprise_ref()).collect())
+                        .unwrap_or_default(),
+                })
+                .collect();
+            let mut leaders: BTreeMap<String, &RecordRow> = BTreeMap::new();
+            for (_, e) in &members {
+                if e.is_local == Some(true) && e.is_leading == Some(true) {
+                    leaders.insert(e.id.clone(), e);
+                }
+            }
+            let leader_ids: Vec<String> = leaders.keys().cloned().collect();
+            let links = store::links_of(conn, &leader_ids)?;
+            let partner_ids: Vec<String> = links
+                .iter()
+                .flat_map(|l| [l.supplier_id.clone(), l.customer_id.clone()])
+                .collect();
+            let partners: HashMap<String, RecordRow> = store::records_by_ids(conn, &partner_ids)?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
+            let leading_partners = leaders
+                .values()
+                .map(|leader| {
+                    let pick = |mine: fn(&LinkRow) -> &str,
+                                theirs: fn(&LinkRow) -> &str|
+                     -> Vec<Partner> {
+                        links
+                            .iter()
+                            .filter(|l| mine(l) == leader.id)
+                            .filter_map(|l| partners.get(theirs(l)).map(|r| (r, l)))
+                            .filter(|(r, _)| r.is_local != Some(true))
+                            .map(|(r, l)| Partner {
+                                enterprise: r.enterprise_ref(),
+                                product: l.product.clone(),
+                            })
+                            .collect()
+                    };
+                    LeadingPartners {
+                        enterprise: leader.enterprise_ref(),
+                        suppliers: pick(|l| &l.customer_id, |l| &l.supplier_id),
+                        customers: pick(|l| &l.supplier_id, |l| &l.customer_id),
+                    }
+                })
+                .filter(|lp| !lp.suppliers.is_empty() || !lp.customers.is_empty())
+                .collect();
+            Ok(ChainGaps {
+                industry_id: industry_id.clone(),
+                missing_nodes,
+                leading_partners,
+            })
+        })
+        .await?;
+    Ok(web::Json(gaps))
+}
+
+/// Supply links in which the enterprise takes part. 供应关系。
+#[utoipa::path(tag = "enterprises", params(("id" = String, Path)), responses((status = 200, body = Page<SupplyLink>)))]
+#[get("/enterprises/{id}/links")]
+pub async fn list_links(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<web::Json<Page<SupplyLink>>, ApiError> {
+    let e = visible_record::<Enterprises>(&state, &p, id.into_inner()).await?;
+    let links = state
+        .db
+        .read(move |conn| store::links_of(conn, std::slice::from_ref(&e.id)))
+        .await?;
+    Ok(web::Json(Page {
+        items: links.iter().map(LinkRow::to_wire).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Add a supply link; the enterprise must be the supplier or the customer. 新增供应关系。
+#[utoipa::path(tag = "enterprises", params(("id" = String, Path)), request_body = SupplyLinkFields,
+    responses((status = 201, body = SupplyLink)))]
+#[post("/enterprises/{id}/links")]
+pub async fn create_link(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+    body: ApiJson<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let e = visible_record::<Enterprises>(&state, &p, id.into_inner()).await?;
+    writable(&p, &e)?;
+    if let Some(k) = body.0.as_object().and_then(|o| {
+        o.keys()
+            .find(|k| !["supplier_id", "customer_id", "product", "notes"].contains(&k.as_str()))
+    }) {
+        return Err(ApiError::invalid_field(
+            k.clone(),
+            "unknown_field",
+            format!("unknown field `{k}`"),
+        ));
+    }
+    let mut fields: SupplyLinkFields = serde_path_to_error::deserialize(body.0).map_err(|err| {
+        ApiError::invalid_field(
+            err.path().to_string(),
+            "invalid_value",
+            err.into_inner().to_string(),
+        )
+    })?;
+    let mut errors = Errors::default();
+    errors.opt_text("product", &mut fields.product, 100);
+    errors.opt_text("notes", &mut fields.notes, 2000);
+    if fields.supplier_id != e.id && fields.customer_id != e.id {
+        errors.push(
+            "supplier_id",
+            "not_a_party",
+            "the enterprise in the path must be the supplier or the customer",
+        );
+    }
+    if fields.supplier_id == fields.customer_id {
+        errors.push(
+            "customer_id",
+            "same_enterprise",
+            "an enterprise does not supply itself",
+        );
+    }
+    if !errors.0.is_empty() {
+        return Err(ApiError::validation(errors.0));
+    }
+    let actor = p.audit_actor();
+    let link = state
+        .db
+        .write(move |conn| {
+            let other = if fields.supplier_id == e.id {
+                &fields.customer_id
+            } else {
+                &fields.supplier_id
+            };
+            if store::record(conn, "enterprise", other, false)?.is_none() {
+                let field = if fields.supplier_id == e.id {
+                    "customer_id"
+                } else {
+                    "supplier_id"
+                };
+                return Err(ApiError::invalid_field(
+                    field,
+                    "unknown_reference",
+                    format!("no enterprise {other}"),
+                ));
+            }
+            let row = LinkRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                supplier_id: fields.supplier_id.clone(),
+                customer_id: fields.customer_id.clone(),
+                product: fields.product.clone(),
+                notes: fields.notes.clone(),
+                created_at: db::now(),
+                created_by: actor.id.clone(),
+                deleted_at: None,
+            };
+            store::insert_link(conn, &row)?;
+            audit::record(
+                conn,
+                &actor,
+                "create",
+                "supply_link",
+                Some(&row.id),
+                Some(audit::diff(&Value::Null, &to_json(&fields))),
+            )?;
+            Ok(row.to_wire())
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(link))
+}
+
+/// Remove a supply link (soft). 删除供应关系。
+#[utoipa::path(tag = "enterprises", params(("id" = String, Path), ("link_id" = String, Path)),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/enterprises/{id}/links/{link_id}")]
+pub async fn delete_link(
+    state: web::Data<AppState>,
+    p: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, link_id) = path.into_inner();
+    let e = visible_record::<Enterprises>(&state, &p, id).await?;
+    writable(&p, &e)?;
+    let actor = p.audit_actor();
+    state
+        .db
+        .write(move |conn| {
+            store::delete_link(conn, &e.id, &link_id)?
+                .ok_or_else(|| ApiError::not_found("no such link"))?;
+            audit::record(conn, &actor, "delete", "supply_link", Some(&link_id), None)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Investors an agency brought, by status, and its enterprises. 中介机构引荐统计。
+#[utoipa::path(tag = "agencies", params(("id" = String, Path)), responses((status = 200, body = AgencyStats)))]
+#[get("/agencies/{id}/stats")]
+pub async fn agency_stats(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<web::Json<AgencyStats>, ApiError> {
+    let agency = visible_record::<Agencies>(&state, &p, id.into_inner()).await?;
+    let agency_id = agency.id.clone();
+    let (by_status, enterprises) = state
+        .db
+        .read(move |conn| store::agency_stats(conn, &agency_id))
+        .await?;
+    let investors_by_status: BTreeMap<String, i64> = by_status
+        .into_iter()
+        .map(|(s, n)| (s.unwrap_or_default(), n))
+        .collect();
+    Ok(web::Json(AgencyStats {
+        agency_id: agency.id,
+        investors: investors_by_status.values().sum(),
+        investors_by_status,
+        enterprises,
+    }))
+}
