@@ -14,6 +14,7 @@ pub mod library;
 pub mod openapi;
 pub mod reference;
 pub mod routes;
+pub mod seed;
 pub mod telemetry;
 
 #[cfg(any(test, feature = "test-support"))]

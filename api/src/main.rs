@@ -32,6 +32,18 @@ enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document (regenerates `openapi/openapi.json`).
     Openapi,
+    /// Fill the database with the 衢州 demo (users' passwords are printed once); with `--scale N`
+    /// also add N generated enterprises (and N/10 investors, N/100 agencies) for benchmarks.
+    SeedDemo {
+        /// Generated enterprises to add.
+        #[arg(long, default_value_t = 0)]
+        scale: usize,
+        /// Seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
     /// Bootstrap: create users and service clients directly in the database.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -88,6 +100,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Admin(cmd)) => run_admin(cmd),
+        Some(Command::SeedDemo { scale, seed, db }) => seed_demo(scale, seed, &db),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -175,6 +188,29 @@ fn run_admin(cmd: AdminCommand) -> anyhow::Result<()> {
                 println!("client_secret={}", created.client_secret);
                 eprintln!("Store the secret now: it is shown only this once.");
             }
+        }
+        Ok(())
+    })
+}
+
+fn seed_demo(scale: usize, seed: u64, args: &DatabaseArgs) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let database = open_db(args)?;
+        match zhaoshang_api::seed::seed_demo(&database).await? {
+            None => println!("The demo data is there already: nothing changed."),
+            Some(users) => {
+                println!("Seeded the 衢州 demo. Passwords, shown only this once:");
+                for (name, role, password) in users {
+                    println!("  {name:<16} {:<10} {password}", role.as_str());
+                }
+            }
+        }
+        if scale > 0 {
+            let report = zhaoshang_api::seed::seed_scale(&database, scale, seed).await?;
+            println!(
+                "Added {} enterprises, {} investors, {} agencies in {:.1} s (seed {seed}).",
+                report.enterprises, report.investors, report.agencies, report.seconds
+            );
         }
         Ok(())
     })

@@ -754,23 +754,6 @@ pub fn set_memberships(
     Ok(())
 }
 
-/// The live enterprises on the given nodes: (node id, enterprise row).
-pub fn enterprises_on(
-    conn: &mut DbConnection,
-    node_ids: &[String],
-) -> Result<Vec<(String, RecordRow)>, ApiError> {
-    if node_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(enterprise_nodes::table
-        .inner_join(records::table.on(records::id.eq(enterprise_nodes::enterprise_id)))
-        .filter(enterprise_nodes::node_id.eq_any(node_ids))
-        .filter(records::deleted_at.is_null())
-        .select((enterprise_nodes::node_id, records::all_columns))
-        .order((enterprise_nodes::node_id.asc(), records::id.asc()))
-        .load(conn)?)
-}
-
 /// A `supply_links` row.
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = supply_links)]
@@ -861,4 +844,57 @@ pub fn records_by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Rec
         .filter(records::id.eq_any(ids))
         .filter(records::deleted_at.is_null())
         .load(conn)?)
+}
+
+/// Per node: live enterprises counted by local (`true`) or not — computed in the database, so
+/// a chain with a million members costs one grouped query.
+pub fn node_counts(
+    conn: &mut DbConnection,
+    node_ids: &[String],
+) -> Result<Vec<(String, Option<bool>, i64)>, ApiError> {
+    if node_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(enterprise_nodes::table
+        .inner_join(records::table.on(records::id.eq(enterprise_nodes::enterprise_id)))
+        .filter(enterprise_nodes::node_id.eq_any(node_ids))
+        .filter(records::deleted_at.is_null())
+        .group_by((enterprise_nodes::node_id, records::is_local))
+        .select((
+            enterprise_nodes::node_id,
+            records::is_local,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?)
+}
+
+/// Live enterprises on the nodes with the given flags: (node id, enterprise), at most `limit`
+/// per call, in node then id order.
+pub fn enterprises_on_where(
+    conn: &mut DbConnection,
+    node_ids: &[String],
+    leading: Option<bool>,
+    local: Option<bool>,
+    limit: i64,
+) -> Result<Vec<(String, RecordRow)>, ApiError> {
+    if node_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = enterprise_nodes::table
+        .inner_join(records::table.on(records::id.eq(enterprise_nodes::enterprise_id)))
+        .filter(enterprise_nodes::node_id.eq_any(node_ids))
+        .filter(records::deleted_at.is_null())
+        .select((enterprise_nodes::node_id, records::all_columns))
+        .into_boxed();
+    if let Some(v) = leading {
+        q = q.filter(records::is_leading.eq(v));
+    }
+    if let Some(v) = local {
+        q = q.filter(records::is_local.eq(v));
+    }
+    Ok(
+        q.order((enterprise_nodes::node_id.asc(), records::id.asc()))
+            .limit(limit)
+            .load(conn)?,
+    )
 }

@@ -168,3 +168,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     enterprise_nodes,
     supply_links
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    enterprise_nodes::node_id,
+    records::is_local
+);

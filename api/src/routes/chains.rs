@@ -283,26 +283,31 @@ pub async fn chain(
 ) -> Result<web::Json<ChainTree>, ApiError> {
     let industry = visible_record::<Industries>(&state, &p, id.into_inner()).await?;
     let industry_id = industry.id.clone();
-    let (nodes, members) = state
+    let (nodes, counts, leading) = state
         .db
         .read(move |conn| {
             let nodes = store::nodes_of(conn, &industry_id)?;
             let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
-            let members = store::enterprises_on(conn, &ids)?;
-            Ok((nodes, members))
+            let counts = store::node_counts(conn, &ids)?;
+            let leading = store::enterprises_on_where(conn, &ids, Some(true), None, 10_000)?;
+            Ok((nodes, counts, leading))
         })
         .await?;
     let mut stats: HashMap<String, (i64, i64, Vec<EnterpriseRef>)> = HashMap::new();
-    for (node_id, e) in &members {
-        let entry = stats.entry(node_id.clone()).or_default();
-        if e.is_local.unwrap_or(false) {
-            entry.0 += 1;
+    for (node_id, local, n) in counts {
+        let entry = stats.entry(node_id).or_default();
+        if local == Some(true) {
+            entry.0 += n;
         } else {
-            entry.1 += 1;
+            entry.1 += n;
         }
-        if e.is_leading.unwrap_or(false) {
-            entry.2.push(e.enterprise_ref());
-        }
+    }
+    for (node_id, e) in &leading {
+        stats
+            .entry(node_id.clone())
+            .or_default()
+            .2
+            .push(e.enterprise_ref());
     }
     let mut children: HashMap<Option<String>, Vec<&NodeRow>> = HashMap::new();
     let ids: HashSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
@@ -360,31 +365,33 @@ pub async fn gaps(
         .read(move |conn| {
             let nodes = store::nodes_of(conn, &industry_id)?;
             let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
-            let members = store::enterprises_on(conn, &ids)?;
-            let mut by_node: HashMap<&str, Vec<&RecordRow>> = HashMap::new();
-            for (node_id, e) in &members {
-                by_node.entry(node_id.as_str()).or_default().push(e);
-            }
-            let missing_nodes = nodes
-                .iter()
-                .filter(|n| {
-                    !by_node
-                        .get(n.id.as_str())
-                        .is_some_and(|es| es.iter().any(|e| e.is_local == Some(true)))
-                })
-                .map(|n| MissingNode {
-                    node: n.to_wire(),
-                    external_enterprises: by_node
-                        .get(n.id.as_str())
-                        .map(|es| es.iter().map(|e| e.enterprise_ref()).collect())
-                        .unwrap_or_default(),
-                })
+            let with_local: HashSet<String> = store::node_counts(conn, &ids)?
+                .into_iter()
+                .filter(|(_, local, n)| *local == Some(true) && *n > 0)
+                .map(|(node, _, _)| node)
                 .collect();
+            let mut missing_nodes = Vec::new();
+            for n in nodes.iter().filter(|n| !with_local.contains(&n.id)) {
+                // The first 50 known external enterprises at the node: the targets to approach.
+                let external = store::enterprises_on_where(
+                    conn,
+                    std::slice::from_ref(&n.id),
+                    None,
+                    Some(false),
+                    50,
+                )?;
+                missing_nodes.push(MissingNode {
+                    node: n.to_wire(),
+                    external_enterprises: external
+                        .iter()
+                        .map(|(_, e)| e.enterprise_ref())
+                        .collect(),
+                });
+            }
+            let leading = store::enterprises_on_where(conn, &ids, Some(true), Some(true), 1000)?;
             let mut leaders: BTreeMap<String, &RecordRow> = BTreeMap::new();
-            for (_, e) in &members {
-                if e.is_local == Some(true) && e.is_leading == Some(true) {
-                    leaders.insert(e.id.clone(), e);
-                }
+            for (_, e) in &leading {
+                leaders.insert(e.id.clone(), e);
             }
             let leader_ids: Vec<String> = leaders.keys().cloned().collect();
             let links = store::links_of(conn, &leader_ids)?;

@@ -454,18 +454,8 @@ pub async fn create<R: Resource>(
                     Some(existing.id),
                 ));
             }
-            let id = uuid::Uuid::now_v7().to_string();
-            let owner = R::owner(&fields).unwrap_or_default().to_owned();
-            let row = RecordRow::new(
-                id.clone(),
-                R::RESOURCE,
-                owner,
-                actor.id.clone(),
-                &index,
-                &fields,
-            )?;
-            store::insert(conn, &row)?;
-            R::after_write(conn, &id, &fields, true)?;
+            let row = insert_record::<R>(conn, &fields, actor.id.clone())?;
+            let id = row.id.clone();
             let mut record = row.to_wire::<R::Fields>()?;
             record.possible_duplicates =
                 store::possible_duplicates(conn, R::RESOURCE, &index.name, &id)?;
@@ -485,6 +475,28 @@ pub async fn create<R: Resource>(
         &record,
         record.version,
     ))
+}
+
+/// Inserts a new record of checked fields with what goes with it (memberships, the agency's
+/// organisation). Used by create, batch and the demo seeding.
+pub fn insert_record<R: Resource>(
+    conn: &mut DbConnection,
+    fields: &R::Fields,
+    created_by: Option<String>,
+) -> Result<RecordRow, ApiError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let owner = R::owner(fields).unwrap_or_default().to_owned();
+    let row = RecordRow::new(
+        id.clone(),
+        R::RESOURCE,
+        owner,
+        created_by,
+        &R::index(fields),
+        fields,
+    )?;
+    store::insert(conn, &row)?;
+    R::after_write(conn, &id, fields, true)?;
+    Ok(row)
 }
 
 /// RFC 7396 JSON merge patch.
@@ -791,18 +803,7 @@ pub async fn batch<R: Resource>(
                 let after = to_json(&fields);
                 let (id, outcome) = match existing {
                     None => {
-                        let id = uuid::Uuid::now_v7().to_string();
-                        let owner = R::owner(&fields).unwrap_or_default().to_owned();
-                        let row = RecordRow::new(
-                            id.clone(),
-                            R::RESOURCE,
-                            owner,
-                            actor.id.clone(),
-                            &index,
-                            &fields,
-                        )?;
-                        store::insert(conn, &row)?;
-                        R::after_write(conn, &id, &fields, true)?;
+                        let id = insert_record::<R>(conn, &fields, actor.id.clone())?.id;
                         audit::record(
                             conn,
                             &actor,
