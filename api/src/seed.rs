@@ -1336,7 +1336,13 @@ macro_rules! bulk {
     };
 }
 
-bulk!(bulk_records, records::table, RecordRow, 1000);
+bulk!(bulk_record_rows, records::table, RecordRow, 1000);
+
+fn bulk_records(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), ApiError> {
+    bulk_record_rows(conn, rows)?;
+    let grams: Vec<(String, String)> = rows.iter().flat_map(store::grams_of_record).collect();
+    store::insert_grams(conn, &grams)
+}
 bulk!(bulk_contacts, contacts::table, ContactRow, 2000);
 bulk!(bulk_links, supply_links::table, LinkRow, 3000);
 

@@ -10,7 +10,7 @@ use zhaoshang_types::{
 };
 
 use super::DbConnection;
-use super::schema::{chain_nodes, contacts, enterprise_nodes, records, supply_links};
+use super::schema::{chain_nodes, contacts, enterprise_nodes, record_grams, records, supply_links};
 use crate::error::ApiError;
 use crate::library::Index;
 use crate::library::validate::name_key;
@@ -197,11 +197,77 @@ pub fn insert(conn: &mut DbConnection, row: &RecordRow) -> Result<(), ApiError> 
     diesel::insert_into(records::table)
         .values(row)
         .execute(conn)?;
+    insert_grams(conn, &grams_of_record(row))
+}
+
+/// The distinct bigrams of a text (lower case), within each `\u{1f}`-separated part, without
+/// pairs that hold white space.
+pub fn grams(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in text.split('\u{1f}') {
+        let chars: Vec<char> = part.to_lowercase().chars().collect();
+        for pair in chars.windows(2) {
+            if pair.iter().any(|c| c.is_whitespace()) {
+                continue;
+            }
+            let gram: String = pair.iter().collect();
+            if !out.contains(&gram) {
+                out.push(gram);
+            }
+        }
+    }
+    out
+}
+
+/// The `record_grams` rows of a record.
+pub fn grams_of_record(row: &RecordRow) -> Vec<(String, String)> {
+    grams(&row.search)
+        .into_iter()
+        .map(|g| (g, row.id.clone()))
+        .collect()
+}
+
+/// Inserts bigram rows (gram, record id), many per statement.
+pub fn insert_grams(conn: &mut DbConnection, rows: &[(String, String)]) -> Result<(), ApiError> {
+    for chunk in rows.chunks(5000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)))
+            .collect();
+        match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(record_grams::table)
+                .values(&values)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(record_grams::table)
+                .values(&values)
+                .execute(c)?,
+        };
+    }
     Ok(())
+}
+
+/// How many records hold a bigram, counted up to `cap`.
+fn gram_frequency(conn: &mut DbConnection, gram: &str, cap: i64) -> Result<i64, ApiError> {
+    let ones: Vec<i32> = record_grams::table
+        .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+        .filter(record_grams::gram.eq(gram))
+        .limit(cap)
+        .load(conn)?;
+    Ok(i64::try_from(ones.len()).unwrap_or(cap))
 }
 
 /// Writes a record if its version is still `expected`.
 pub fn update(conn: &mut DbConnection, row: &RecordRow, expected: i64) -> Result<bool, ApiError> {
+    let old_search: Option<String> = records::table
+        .select(records::search)
+        .filter(records::id.eq(&row.id))
+        .first(conn)
+        .optional()?;
+    if old_search.as_deref() != Some(row.search.as_str()) {
+        diesel::delete(record_grams::table.filter(record_grams::record_id.eq(&row.id)))
+            .execute(conn)?;
+        insert_grams(conn, &grams_of_record(row))?;
+    }
     let n = diesel::update(
         records::table
             .filter(records::id.eq(&row.id))
@@ -384,9 +450,30 @@ pub fn list(
         };
     }
     if let Some(text) = &f.q {
+        let text = text.to_lowercase();
+        // Drive the search from the rarest of the query's bigrams when one is rare enough to
+        // be worth it; a text whose every bigram is common matches densely, and the scan in id
+        // order finds a page of it quickly.
+        const RARE: i64 = 5_000;
+        let mut best: Option<(i64, String)> = None;
+        for gram in grams(&text) {
+            let n = gram_frequency(conn, &gram, RARE)?;
+            if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
+                best = Some((n, gram));
+            }
+        }
+        if let Some((_, gram)) = best {
+            q = q.filter(
+                records::id.eq_any(
+                    record_grams::table
+                        .select(record_grams::record_id)
+                        .filter(record_grams::gram.eq(gram)),
+                ),
+            );
+        }
         q = q.filter(
             records::search
-                .like(super::like_pattern(&text.to_lowercase()))
+                .like(super::like_pattern(&text))
                 .escape('\\'),
         );
     }

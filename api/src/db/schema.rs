@@ -156,7 +156,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    record_grams (gram, record_id) {
+        gram -> Text,
+        record_id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    record_grams,
     orgs,
     users,
     clients,

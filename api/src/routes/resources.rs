@@ -181,11 +181,11 @@ macro_rules! batch_route {
         /// in one transaction — all or nothing. Rejected: 422 whose `errors` carry `index`,
         /// `field`, `code`. For agency callers `source_agency_id` is implied. 批量同步。
         #[utoipa::path(
-                                            tag = $tag,
-                                            operation_id = stringify!($name),
-                                            request_body = Batch<$Fields>,
-                                            responses((status = 200, body = BatchResult))
-                                        )]
+                                                    tag = $tag,
+                                                    operation_id = stringify!($name),
+                                                    request_body = Batch<$Fields>,
+                                                    responses((status = 200, body = BatchResult))
+                                                )]
         #[put($path)]
         pub async fn $name(
             state: web::Data<AppState>,
