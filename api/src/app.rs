@@ -36,6 +36,8 @@ pub struct AppState {
     pub login_max_failures: u32,
     /// How long a locked name stays locked.
     pub login_lock: std::time::Duration,
+    /// Chain trees and gap analyses, recomputed at most every few seconds.
+    pub chain_cache: Arc<crate::routes::chains::ChainCache>,
 }
 
 /// Issuer and audience of this server's tokens.
@@ -64,6 +66,7 @@ impl AppState {
             actors: Arc::new(ActorCache::default()),
             login_max_failures: config.login_max_failures,
             login_lock: std::time::Duration::from_secs(config.login_lock_secs),
+            chain_cache: Arc::default(),
         })
     }
 }

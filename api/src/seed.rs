@@ -1149,10 +1149,11 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
         } else {
             &counties[rng.random_range(0..counties.len())]
         };
+        let id = uuid::Uuid::now_v7().to_string();
         let mut chain_nodes = Vec::new();
         if !nodes.is_empty() && rng.random_bool(0.5) {
             let node_id = nodes[rng.random_range(0..nodes.len())].clone();
-            memberships.push((String::new(), node_id.clone()));
+            memberships.push((id.clone(), node_id.clone()));
             chain_nodes.push(ChainMembership {
                 node_id,
                 role: None,
@@ -1175,10 +1176,6 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             owner_org_id: Some(owner.clone()),
             ..Default::default()
         };
-        let id = uuid::Uuid::now_v7().to_string();
-        for m in memberships.iter_mut().filter(|m| m.0.is_empty()) {
-            m.0 = id.clone();
-        }
         enterprise_rows.push(
             RecordRow::new(
                 id.clone(),
@@ -1307,6 +1304,15 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             bulk_memberships(conn, &memberships)?;
             bulk_links(conn, &link_rows)?;
             audit::record(conn, &audit::Actor::cli(), "seed", "scale", None, Some(json!({"enterprises": n, "investors": investors, "agencies": agencies, "seed": seed})))
+        })
+        .await
+        .map_err(problem)?;
+    // Fresh statistics, so that the query planners choose the indexes they should.
+    database
+        .read(|conn| {
+            use diesel::connection::SimpleConnection as _;
+            conn.batch_execute("ANALYZE")?;
+            Ok(())
         })
         .await
         .map_err(problem)?;

@@ -182,14 +182,17 @@ pub fn record(
     id: &str,
     include_deleted: bool,
 ) -> Result<Option<RecordRow>, ApiError> {
-    let mut q = records::table
+    // Not boxed: a fixed statement is prepared once per connection and cached.
+    let q = records::table
         .filter(records::id.eq(id))
-        .filter(records::resource.eq(resource))
-        .into_boxed();
-    if !include_deleted {
-        q = q.filter(records::deleted_at.is_null());
-    }
-    Ok(q.first(conn).optional()?)
+        .filter(records::resource.eq(resource));
+    Ok(if include_deleted {
+        q.first(conn).optional()?
+    } else {
+        q.filter(records::deleted_at.is_null())
+            .first(conn)
+            .optional()?
+    })
 }
 
 /// Inserts a record.

@@ -237,6 +237,9 @@ impl Database {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(pool_size.min(2)))
+            // A broken connection fails its query and is replaced; testing each checkout
+            // would cost a round trip per query.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .with_context(|| format!("cannot open a connection pool to {}", url.redacted()))?;

@@ -22,6 +22,62 @@ use crate::extract::ApiJson;
 use crate::library::validate::Errors;
 use crate::library::{Agencies, Enterprises, Industries};
 
+/// The chain views count enterprises over whole chains, which costs a grouped query over every
+/// membership of the chain. They are kept for [`ChainCache::TTL`]: counts may lag writes by
+/// that much, which an overview tolerates; a change to the chain's nodes through this server
+/// clears the industry's entries at once.
+#[derive(Default)]
+pub struct ChainCache {
+    trees: std::sync::Mutex<HashMap<String, (std::time::Instant, ChainTree)>>,
+    gaps: std::sync::Mutex<HashMap<String, (std::time::Instant, ChainGaps)>>,
+}
+
+impl ChainCache {
+    /// How long a computed view is served.
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn get<T: Clone>(
+        map: &std::sync::Mutex<HashMap<String, (std::time::Instant, T)>>,
+        key: &str,
+    ) -> Option<T> {
+        let map = map.lock().ok()?;
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put<T>(
+        map: &std::sync::Mutex<HashMap<String, (std::time::Instant, T)>>,
+        key: &str,
+        value: T,
+    ) {
+        if let Ok(mut map) = map.lock() {
+            map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+            map.insert(key.to_owned(), (std::time::Instant::now(), value));
+        }
+    }
+
+    /// Forgets every view (after a change to enterprises, whose memberships they count).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.trees.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.gaps.lock() {
+            m.clear();
+        }
+    }
+
+    /// Forgets an industry's views (after a change to its nodes).
+    pub fn invalidate(&self, industry_id: &str) {
+        if let Ok(mut m) = self.trees.lock() {
+            m.remove(industry_id);
+        }
+        if let Ok(mut m) = self.gaps.lock() {
+            m.remove(industry_id);
+        }
+    }
+}
+
 const NODE_FIELDS: [&str; 5] = ["name", "position", "parent_id", "key_products", "notes"];
 
 fn decode_node(value: Value) -> Result<ChainNodeFields, ApiError> {
@@ -133,6 +189,7 @@ pub async fn create_node(
             Ok(row.to_wire())
         })
         .await?;
+    state.chain_cache.invalidate(&node.industry_id);
     Ok(created(
         format!("/api/v1/chain-nodes/{}", node.id),
         &node,
@@ -223,6 +280,7 @@ pub async fn update_node(
             Ok(row.to_wire())
         })
         .await?;
+    state.chain_cache.invalidate(&node.industry_id);
     Ok(with_etag(StatusCode::OK, &node, node.version))
 }
 
@@ -268,6 +326,7 @@ pub async fn delete_node(
             audit::record(conn, &actor, "delete", "chain_node", Some(&row.id), None)
         })
         .await?;
+    state.chain_cache.invalidate(&industry.id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -282,6 +341,9 @@ pub async fn chain(
     id: web::Path<String>,
 ) -> Result<web::Json<ChainTree>, ApiError> {
     let industry = visible_record::<Industries>(&state, &p, id.into_inner()).await?;
+    if let Some(tree) = ChainCache::get(&state.chain_cache.trees, &industry.id) {
+        return Ok(web::Json(tree));
+    }
     let industry_id = industry.id.clone();
     let (nodes, counts, leading) = state
         .db
@@ -340,11 +402,13 @@ pub async fn chain(
             })
             .unwrap_or_default()
     }
-    Ok(web::Json(ChainTree {
+    let tree = ChainTree {
         industry_id: industry.id.clone(),
         industry_name: industry.name.clone(),
         nodes: build(None, &children, &stats),
-    }))
+    };
+    ChainCache::put(&state.chain_cache.trees, &industry.id, tree.clone());
+    Ok(web::Json(tree))
 }
 
 /// Gap analysis: nodes with no local enterprise and the external enterprises known there
@@ -359,6 +423,9 @@ pub async fn gaps(
     id: web::Path<String>,
 ) -> Result<web::Json<ChainGaps>, ApiError> {
     let industry = visible_record::<Industries>(&state, &p, id.into_inner()).await?;
+    if let Some(gaps) = ChainCache::get(&state.chain_cache.gaps, &industry.id) {
+        return Ok(web::Json(gaps));
+    }
     let industry_id = industry.id.clone();
     let gaps = state
         .db
@@ -435,6 +502,7 @@ pub async fn gaps(
             })
         })
         .await?;
+    ChainCache::put(&state.chain_cache.gaps, &industry.id, gaps.clone());
     Ok(web::Json(gaps))
 }
 

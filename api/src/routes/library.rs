@@ -470,6 +470,7 @@ pub async fn create<R: Resource>(
             Ok(record)
         })
         .await?;
+    after_change::<R>(state);
     Ok(created(
         format!("/api/v1/{}/{}", R::PATH, record.id),
         &record,
@@ -497,6 +498,13 @@ pub fn insert_record<R: Resource>(
     store::insert(conn, &row)?;
     R::after_write(conn, &id, fields, true)?;
     Ok(row)
+}
+
+/// Enterprises are counted by the chain views: a change to them clears the cached views.
+fn after_change<R: Resource>(state: &AppState) {
+    if R::RESOURCE == "enterprise" {
+        state.chain_cache.clear();
+    }
 }
 
 /// RFC 7396 JSON merge patch.
@@ -586,6 +594,7 @@ pub async fn update<R: Resource>(
             row.to_wire::<R::Fields>()
         })
         .await?;
+    after_change::<R>(state);
     Ok(with_etag(StatusCode::OK, &record, record.version))
 }
 
@@ -597,6 +606,7 @@ pub async fn delete<R: Resource>(
     id: String,
 ) -> Result<HttpResponse, ApiError> {
     set_deleted::<R>(state, p, req, id, true).await?;
+    after_change::<R>(state);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -615,6 +625,7 @@ pub async fn restore<R: Resource>(
         ));
     }
     let record = set_deleted::<R>(state, p, req, id, false).await?;
+    after_change::<R>(state);
     Ok(with_etag(StatusCode::OK, &record, record.version))
 }
 
@@ -861,6 +872,7 @@ pub async fn batch<R: Resource>(
             }
         })
         .await?;
+    after_change::<R>(state);
     Ok(HttpResponse::Ok().json(BatchResult { results }))
 }
 
