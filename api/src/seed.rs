@@ -1150,10 +1150,11 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             &counties[rng.random_range(0..counties.len())]
         };
         let id = uuid::Uuid::now_v7().to_string();
+        let is_leading = rng.random_bool(0.02);
         let mut chain_nodes = Vec::new();
         if !nodes.is_empty() && rng.random_bool(0.5) {
             let node_id = nodes[rng.random_range(0..nodes.len())].clone();
-            memberships.push((id.clone(), node_id.clone()));
+            memberships.push((id.clone(), node_id.clone(), is_local, is_leading));
             chain_nodes.push(ChainMembership {
                 node_id,
                 role: None,
@@ -1166,7 +1167,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             credit_code: Some(credit_code(region, base + i as u64)),
             region_code: Some(region.clone()),
             is_local,
-            is_leading: rng.random_bool(0.02),
+            is_leading,
             industry_codes: vec![classes[rng.random_range(0..classes.len())].clone()],
             employees: Some(rng.random_range(5..5000)),
             annual_output_yuan: Some(rng.random_range(1_000_000..5_000_000_000)),
@@ -1352,15 +1353,20 @@ fn bulk_records(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), ApiEr
 bulk!(bulk_contacts, contacts::table, ContactRow, 2000);
 bulk!(bulk_links, supply_links::table, LinkRow, 3000);
 
-fn bulk_memberships(conn: &mut DbConnection, rows: &[(String, String)]) -> Result<(), ApiError> {
+fn bulk_memberships(
+    conn: &mut DbConnection,
+    rows: &[(String, String, bool, bool)],
+) -> Result<(), ApiError> {
     for chunk in rows.chunks(5000) {
         let values: Vec<_> = chunk
             .iter()
-            .map(|(e, nd)| {
+            .map(|(e, nd, local, leading)| {
                 (
                     enterprise_nodes::enterprise_id.eq(e),
                     enterprise_nodes::node_id.eq(nd),
                     enterprise_nodes::role.eq(None::<String>),
+                    enterprise_nodes::is_local.eq(*local),
+                    enterprise_nodes::is_leading.eq(*leading),
                 )
             })
             .collect();

@@ -466,13 +466,13 @@ pub fn list(
             }
         }
         if let Some((_, gram)) = best {
-            q = q.filter(
-                records::id.eq_any(
-                    record_grams::table
-                        .select(record_grams::record_id)
-                        .filter(record_grams::gram.eq(gram)),
-                ),
-            );
+            // The candidates first (fewer than RARE ids), then the records by primary key: the
+            // planners then look up a few thousand rows instead of scanning in id order.
+            let candidates: Vec<String> = record_grams::table
+                .select(record_grams::record_id)
+                .filter(record_grams::gram.eq(gram))
+                .load(conn)?;
+            q = q.filter(records::id.eq_any(candidates));
         }
         q = q.filter(
             records::search
@@ -822,11 +822,13 @@ pub fn update_node(
     Ok(n == 1)
 }
 
-/// Replaces an enterprise's chain memberships.
+/// Replaces an enterprise's chain memberships (none while it is deleted), with its flags.
 pub fn set_memberships(
     conn: &mut DbConnection,
     enterprise_id: &str,
     members: &[(String, Option<String>)],
+    is_local: bool,
+    is_leading: bool,
 ) -> Result<(), ApiError> {
     diesel::delete(
         enterprise_nodes::table.filter(enterprise_nodes::enterprise_id.eq(enterprise_id)),
@@ -838,6 +840,8 @@ pub fn set_memberships(
                 enterprise_nodes::enterprise_id.eq(enterprise_id),
                 enterprise_nodes::node_id.eq(node_id),
                 enterprise_nodes::role.eq(role),
+                enterprise_nodes::is_local.eq(is_local),
+                enterprise_nodes::is_leading.eq(is_leading),
             ))
             .execute(conn)?;
     }
@@ -936,30 +940,28 @@ pub fn records_by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Rec
         .load(conn)?)
 }
 
-/// Per node: live enterprises counted by local (`true`) or not — computed in the database, so
-/// a chain with a million members costs one grouped query.
+/// Per node: live enterprises counted by local (`true`) or not, from the membership index
+/// alone.
 pub fn node_counts(
     conn: &mut DbConnection,
     node_ids: &[String],
-) -> Result<Vec<(String, Option<bool>, i64)>, ApiError> {
+) -> Result<Vec<(String, bool, i64)>, ApiError> {
     if node_ids.is_empty() {
         return Ok(Vec::new());
     }
     Ok(enterprise_nodes::table
-        .inner_join(records::table.on(records::id.eq(enterprise_nodes::enterprise_id)))
         .filter(enterprise_nodes::node_id.eq_any(node_ids))
-        .filter(records::deleted_at.is_null())
-        .group_by((enterprise_nodes::node_id, records::is_local))
+        .group_by((enterprise_nodes::node_id, enterprise_nodes::is_local))
         .select((
             enterprise_nodes::node_id,
-            records::is_local,
+            enterprise_nodes::is_local,
             diesel::dsl::count_star(),
         ))
         .load(conn)?)
 }
 
-/// Live enterprises on the nodes with the given flags: (node id, enterprise), at most `limit`
-/// per call, in node then id order.
+/// Live enterprises on the nodes with the given flags: (node id, enterprise), at most `limit`,
+/// in node then id order.
 pub fn enterprises_on_where(
     conn: &mut DbConnection,
     node_ids: &[String],
@@ -970,21 +972,32 @@ pub fn enterprises_on_where(
     if node_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = enterprise_nodes::table
-        .inner_join(records::table.on(records::id.eq(enterprise_nodes::enterprise_id)))
+    let mut members = enterprise_nodes::table
+        .select((enterprise_nodes::node_id, enterprise_nodes::enterprise_id))
         .filter(enterprise_nodes::node_id.eq_any(node_ids))
-        .filter(records::deleted_at.is_null())
-        .select((enterprise_nodes::node_id, records::all_columns))
         .into_boxed();
     if let Some(v) = leading {
-        q = q.filter(records::is_leading.eq(v));
+        members = members.filter(enterprise_nodes::is_leading.eq(v));
     }
     if let Some(v) = local {
-        q = q.filter(records::is_local.eq(v));
+        members = members.filter(enterprise_nodes::is_local.eq(v));
     }
-    Ok(
-        q.order((enterprise_nodes::node_id.asc(), records::id.asc()))
-            .limit(limit)
-            .load(conn)?,
-    )
+    let pairs: Vec<(String, String)> = members
+        .order((
+            enterprise_nodes::node_id.asc(),
+            enterprise_nodes::enterprise_id.asc(),
+        ))
+        .limit(limit)
+        .load(conn)?;
+    let ids: Vec<String> = pairs.iter().map(|(_, e)| e.clone()).collect();
+    let mut rows: std::collections::HashMap<String, RecordRow> = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for r in records_by_ids(conn, chunk)? {
+            rows.insert(r.id.clone(), r);
+        }
+    }
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(n, e)| rows.get(&e).cloned().map(|r| (n, r)))
+        .collect())
 }

@@ -140,6 +140,8 @@ diesel::table! {
         enterprise_id -> Text,
         node_id -> Text,
         role -> Nullable<Text>,
+        is_local -> Bool,
+        is_leading -> Bool,
     }
 }
 

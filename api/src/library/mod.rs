@@ -66,6 +66,16 @@ pub trait Resource: 'static {
         Ok(())
     }
 
+    /// After a soft delete (`deleted`) or a restore: keeps what indexes live records in step.
+    fn after_soft_delete(
+        _conn: &mut DbConnection,
+        _id: &str,
+        _fields: &Self::Fields,
+        _deleted: bool,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
+
     /// Writes what goes with the record besides its row (chain memberships, the agency's login
     /// organisation), in the same transaction.
     fn after_write(
@@ -523,6 +533,20 @@ impl Resource for Enterprises {
         Ok(())
     }
 
+    /// A deleted enterprise leaves the membership index (its `chain_nodes` stay in the record).
+    fn after_soft_delete(
+        conn: &mut DbConnection,
+        id: &str,
+        f: &EnterpriseFields,
+        deleted: bool,
+    ) -> Result<(), ApiError> {
+        if deleted {
+            store::set_memberships(conn, id, &[], f.is_local, f.is_leading)
+        } else {
+            Self::after_write(conn, id, f, false)
+        }
+    }
+
     /// Keeps the membership table (counted by the chain views) equal to `chain_nodes`.
     fn after_write(
         conn: &mut DbConnection,
@@ -535,7 +559,7 @@ impl Resource for Enterprises {
             .iter()
             .map(|m| (m.node_id.clone(), m.role.clone()))
             .collect();
-        store::set_memberships(conn, id, &members)
+        store::set_memberships(conn, id, &members, f.is_local, f.is_leading)
     }
 }
 

@@ -30,6 +30,9 @@ use crate::library::{Agencies, Enterprises, Industries};
 pub struct ChainCache {
     trees: std::sync::Mutex<HashMap<String, (std::time::Instant, ChainTree)>>,
     gaps: std::sync::Mutex<HashMap<String, (std::time::Instant, ChainGaps)>>,
+    /// One computation at a time: callers that missed the cache together wait for the first
+    /// one's result instead of all querying the database.
+    computing: tokio::sync::Mutex<()>,
 }
 
 impl ChainCache {
@@ -344,6 +347,10 @@ pub async fn chain(
     if let Some(tree) = ChainCache::get(&state.chain_cache.trees, &industry.id) {
         return Ok(web::Json(tree));
     }
+    let _computing = state.chain_cache.computing.lock().await;
+    if let Some(tree) = ChainCache::get(&state.chain_cache.trees, &industry.id) {
+        return Ok(web::Json(tree));
+    }
     let industry_id = industry.id.clone();
     let (nodes, counts, leading) = state
         .db
@@ -358,7 +365,7 @@ pub async fn chain(
     let mut stats: HashMap<String, (i64, i64, Vec<EnterpriseRef>)> = HashMap::new();
     for (node_id, local, n) in counts {
         let entry = stats.entry(node_id).or_default();
-        if local == Some(true) {
+        if local {
             entry.0 += n;
         } else {
             entry.1 += n;
@@ -426,6 +433,10 @@ pub async fn gaps(
     if let Some(gaps) = ChainCache::get(&state.chain_cache.gaps, &industry.id) {
         return Ok(web::Json(gaps));
     }
+    let _computing = state.chain_cache.computing.lock().await;
+    if let Some(gaps) = ChainCache::get(&state.chain_cache.gaps, &industry.id) {
+        return Ok(web::Json(gaps));
+    }
     let industry_id = industry.id.clone();
     let gaps = state
         .db
@@ -434,7 +445,7 @@ pub async fn gaps(
             let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
             let with_local: HashSet<String> = store::node_counts(conn, &ids)?
                 .into_iter()
-                .filter(|(_, local, n)| *local == Some(true) && *n > 0)
+                .filter(|(_, local, n)| *local && *n > 0)
                 .map(|(node, _, _)| node)
                 .collect();
             let mut missing_nodes = Vec::new();

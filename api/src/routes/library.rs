@@ -667,6 +667,7 @@ async fn set_deleted<R: Resource>(
             if !store::update(conn, &row, previous)? {
                 return Err(version_conflict(previous + 1));
             }
+            R::after_soft_delete(conn, &id, &row.fields()?, deleted)?;
             let fmt = |t: Option<chrono::NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
             audit::record(
                 conn,
