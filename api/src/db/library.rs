@@ -452,6 +452,7 @@ pub fn list(
             q.filter(records::source_agency_id.eq(agency.clone()))
         };
     }
+    let mut searched_by_key = false;
     if let Some(text) = &f.q {
         let text = text.to_lowercase();
         // Drive the search from the rarest of the query's bigrams when one is rare enough to
@@ -473,6 +474,7 @@ pub fn list(
                 .filter(record_grams::gram.eq(gram))
                 .load(conn)?;
             q = q.filter(records::id.eq_any(candidates));
+            searched_by_key = true;
         }
         q = q.filter(
             records::search
@@ -554,11 +556,25 @@ pub fn list(
             }
         };
     }
-    q = match sort {
-        Sort::Created => q.order(records::id.asc()),
-        Sort::CreatedDesc => q.order(records::id.desc()),
-        Sort::Name => q.order((records::name.asc(), records::id.asc())),
-        Sort::NameDesc => q.order((records::name.desc(), records::id.desc())),
+    q = if searched_by_key {
+        // Ordering by an expression no index provides keeps the planners from walking an
+        // index in order and testing each row against the candidates (a full scan when the
+        // candidates are few): they look the candidates up and sort those.
+        let id = records::id.concat("");
+        let name = records::name.concat("");
+        match sort {
+            Sort::Created => q.order(id.asc()),
+            Sort::CreatedDesc => q.order(id.desc()),
+            Sort::Name => q.order((name.asc(), id.asc())),
+            Sort::NameDesc => q.order((name.desc(), id.desc())),
+        }
+    } else {
+        match sort {
+            Sort::Created => q.order(records::id.asc()),
+            Sort::CreatedDesc => q.order(records::id.desc()),
+            Sort::Name => q.order((records::name.asc(), records::id.asc())),
+            Sort::NameDesc => q.order((records::name.desc(), records::id.desc())),
+        }
     };
     Ok(q.limit(limit).load(conn)?)
 }
