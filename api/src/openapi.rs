@@ -14,11 +14,11 @@ use crate::routes;
 #[openapi(
     info(
         title = "招商信息平台 API (zhaoshang)",
-        description = "招商引资共享信息平台与招商项目库的 JSON API。\n\n\
+        description = "招商引资共享信息平台的 JSON API。\n\n\
             The JSON API of the city's investment-promotion shared information platform: key \
-            investors (重点客商), intermediary agencies (中介机构), target regions (重点区域), key \
-            industries with their chains and enterprises (重点产业及相关企业), and the project \
-            library (招商项目库).\n\n\
+            investors (重点客商), intermediary agencies (中介机构), target regions (重点区域), and key \
+            industries with their chains and enterprises (重点产业及相关企业); organisations, roles \
+            and the audit trail.\n\n\
             Errors are RFC 9457 `application/problem+json` bodies with a stable `code` and the \
             `request_id`. Lists are cursor-paginated: `{\"items\": [...], \"next_cursor\": ...}`.",
         license(name = "MIT OR Apache-2.0"),
