@@ -1369,3 +1369,140 @@ async fn regions_and_reference(db: TestDb) {
     assert_eq!(page2.items.len(), 100);
     assert_ne!(page1.items[0].code, page2.items[0].code);
 }
+
+/// Create, read, update, a stale update (412), delete (hidden from lists), restore — for one
+/// resource through its SDK collection.
+async fn lifecycle<T>(
+    label: &str,
+    col: zhaoshang_client::Collection<'_, T>,
+    fields: T,
+    patch: serde_json::Value,
+    changed: impl Fn(&T) -> bool,
+) where
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone + PartialEq + std::fmt::Debug,
+{
+    let created = col
+        .create(&fields)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: create: {e}"));
+    let read = col.get(&created.id).await.expect("read");
+    assert_eq!(
+        (read.version, &read.fields),
+        (1, &created.fields),
+        "{label}"
+    );
+    let updated = col
+        .update(&created.id, &patch, Some(1))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: update: {e}"));
+    assert_eq!(updated.version, 2, "{label}");
+    assert!(
+        changed(&updated.fields),
+        "{label}: the patch applied: {:?}",
+        updated.fields
+    );
+    let err = col
+        .update(&created.id, &patch, Some(1))
+        .await
+        .expect_err("stale");
+    assert_eq!(err.status(), Some(412), "{label}");
+    col.delete(&created.id, Some(2))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: delete: {e}"));
+    let listed: Vec<_> = col
+        .stream(LibraryQuery::default())
+        .try_collect()
+        .await
+        .expect("list");
+    assert!(
+        listed.iter().all(|r| r.id != created.id),
+        "{label}: hidden once deleted"
+    );
+    let restored = col
+        .restore(&created.id)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: restore: {e}"));
+    assert!(restored.deleted_at.is_none(), "{label}");
+    let listed: Vec<_> = col
+        .stream(LibraryQuery::default())
+        .try_collect()
+        .await
+        .expect("list");
+    assert!(
+        listed.iter().any(|r| r.id == created.id),
+        "{label}: back after restore"
+    );
+}
+
+db_test!(
+    every_resource_has_the_same_lifecycle,
+    every_resource_lifecycle
+);
+async fn every_resource_lifecycle(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    lifecycle(
+        "investor",
+        admin.investors(),
+        investor("生命周期客商"),
+        json!({"status": "invested"}),
+        |f| f.status == InvestorStatus::Invested,
+    )
+    .await;
+    lifecycle(
+        "agency",
+        admin.agencies(),
+        AgencyFields {
+            name: "生命周期中介".into(),
+            ..AgencyFields::default()
+        },
+        json!({"covered_region_codes": ["330800"]}),
+        |f| f.covered_region_codes == ["330800"],
+    )
+    .await;
+    lifecycle(
+        "target region",
+        admin.target_regions(),
+        TargetRegionFields {
+            name: "苏州".into(),
+            region_code: Some("320500".into()),
+            ..TargetRegionFields::default()
+        },
+        json!({"work_base": "已建立联络处"}),
+        |f| f.work_base.as_deref() == Some("已建立联络处"),
+    )
+    .await;
+    lifecycle(
+        "industry",
+        admin.industries(),
+        IndustryFields {
+            name: "输变电装备".into(),
+            ..IndustryFields::default()
+        },
+        json!({"industry_codes": ["3821"]}),
+        |f| f.industry_codes == ["3821"],
+    )
+    .await;
+    lifecycle(
+        "enterprise",
+        admin.enterprises(),
+        EnterpriseFields {
+            credit_code: Some(credit_code(42)),
+            ..enterprise("生命周期企业", "330802", &["3821"], true)
+        },
+        json!({"is_leading": true, "employees": 800}),
+        |f| f.is_leading && f.employees == Some(800),
+    )
+    .await;
+    // A credit code is unique among live enterprises.
+    let err = admin
+        .enterprises()
+        .create(&EnterpriseFields {
+            credit_code: Some(credit_code(42)),
+            ..enterprise("另一家", "330803", &[], true)
+        })
+        .await
+        .expect_err("same credit code");
+    assert_eq!(err.status(), Some(409));
+    assert!(err.problem().and_then(|p| p.existing_id.clone()).is_some());
+}
