@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use zhaoshang_types::{ClientCreated, NewClient, OrgKind, Role};
 
 use crate::auth::password;
-use crate::db::{self, Database, audit, identity};
+use crate::db::{self, Database, DbConnection, audit, identity};
 use crate::error::ApiError;
 use crate::routes::common::{required_text, to_json};
 use crate::routes::{clients, orgs, users};
@@ -37,56 +37,45 @@ pub fn parse_role(s: &str) -> Result<Role, String> {
     })
 }
 
-/// Finds or creates the organisation; returns its id.
-async fn ensure_org(db: &Database, args: &OrgArgs) -> anyhow::Result<String> {
-    let kind = args.org_kind;
-    let name = required_text("org_name", &args.org_name, 100).map_err(problem)?;
-    let region_code =
-        orgs::check_region_code(kind, args.region_code.as_deref()).map_err(problem)?;
-    db.write(move |conn| {
-        if let Some(org) = identity::org_by_name(conn, kind, &name)? {
-            return Ok(org.id);
-        }
-        let now = db::now();
-        let row = identity::OrgRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            kind: kind.as_str().to_owned(),
-            name,
-            region_code,
-            parent_id: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
-        identity::insert_org(conn, &row)?;
-        let org = row.to_wire()?;
-        audit::record(
-            conn,
-            &audit::Actor::cli(),
-            "create",
-            "org",
-            Some(&org.id),
-            Some(audit::diff(&serde_json::Value::Null, &to_json(&org))),
-        )?;
-        Ok(org.id)
-    })
-    .await
-    .map_err(problem)
+/// The organisation's checked name and region code.
+fn org_fields(args: &OrgArgs) -> anyhow::Result<(OrgKind, String, Option<String>)> {
+    let name = required_text("org_name", &args.org_name, 100).map_err(ApiError::into_anyhow)?;
+    let region_code = orgs::check_region_code(args.org_kind, args.region_code.as_deref())
+        .map_err(ApiError::into_anyhow)?;
+    Ok((args.org_kind, name, region_code))
 }
 
-fn problem(e: ApiError) -> anyhow::Error {
-    let p = e.problem();
-    let fields: Vec<String> = p
-        .errors
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect();
-    if fields.is_empty() {
-        anyhow::anyhow!("{}", p.detail.unwrap_or(p.code))
-    } else {
-        anyhow::anyhow!("{}", fields.join("; "))
+/// Finds or creates the organisation, inside the caller's transaction; returns its id.
+fn ensure_org(
+    conn: &mut DbConnection,
+    (kind, name, region_code): (OrgKind, String, Option<String>),
+) -> Result<String, ApiError> {
+    if let Some(org) = identity::org_by_name(conn, kind, &name)? {
+        return Ok(org.id);
     }
+    let now = db::now();
+    let row = identity::OrgRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: kind.as_str().to_owned(),
+        name,
+        region_code,
+        parent_id: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    identity::insert_org(conn, &row)?;
+    let org = row.to_wire()?;
+    audit::record(
+        conn,
+        &audit::Actor::cli(),
+        "create",
+        "org",
+        Some(&org.id),
+        Some(audit::diff(&serde_json::Value::Null, &to_json(&org))),
+    )?;
+    Ok(org.id)
 }
 
 fn check_role_fits(role: Role, kind: OrgKind) -> anyhow::Result<()> {
@@ -120,14 +109,18 @@ pub async fn create_user(
     role: Role,
     password_text: String,
 ) -> anyhow::Result<String> {
-    let username = users::check_username(username).map_err(problem)?;
-    password::check_strength("password", &password_text).map_err(problem)?;
-    let display_name =
-        required_text("display_name", display_name.unwrap_or(&username), 100).map_err(problem)?;
+    let username = users::check_username(username).map_err(ApiError::into_anyhow)?;
+    password::check_strength("password", &password_text).map_err(ApiError::into_anyhow)?;
+    let display_name = required_text("display_name", display_name.unwrap_or(&username), 100)
+        .map_err(ApiError::into_anyhow)?;
     check_role_fits(role, org.org_kind)?;
-    let org_id = ensure_org(db, org).await?;
-    let hash = users::hash_blocking(password_text).await.map_err(problem)?;
+    let org = org_fields(org)?;
+    let hash = users::hash_blocking(password_text)
+        .await
+        .map_err(ApiError::into_anyhow)?;
+    // One transaction: a refused user leaves no new organisation behind.
     db.write(move |conn| {
+        let org_id = ensure_org(conn, org)?;
         users::check_org_and_role(conn, &org_id, role)?;
         if identity::user_by_username(conn, &username)?.is_some() {
             return Err(ApiError::conflict(
@@ -162,7 +155,7 @@ pub async fn create_user(
         Ok(user.id)
     })
     .await
-    .map_err(problem)
+    .map_err(ApiError::into_anyhow)
 }
 
 /// `admin create-client`: creates a service client (and the organisation if missing).
@@ -174,17 +167,17 @@ pub async fn create_client(
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<ClientCreated> {
     check_role_fits(role, org.org_kind)?;
-    let org_id = ensure_org(db, org).await?;
-    clients::create(
-        db,
-        audit::Actor::cli(),
-        NewClient {
-            name: name.to_owned(),
-            org_id,
-            role,
-            expires_at,
-        },
-    )
+    let org = org_fields(org)?;
+    let new = NewClient {
+        name: name.to_owned(),
+        org_id: String::new(),
+        role,
+        expires_at,
+    };
+    // One transaction: a refused client leaves no new organisation behind.
+    clients::create(db, audit::Actor::cli(), new, move |conn| {
+        ensure_org(conn, org)
+    })
     .await
-    .map_err(problem)
+    .map_err(ApiError::into_anyhow)
 }

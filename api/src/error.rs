@@ -120,6 +120,20 @@ impl ApiError {
         self
     }
 
+    /// For command-line use: one line with the detail and the field errors.
+    pub fn into_anyhow(self) -> anyhow::Error {
+        let fields: Vec<String> = self
+            .errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect();
+        if fields.is_empty() {
+            anyhow::anyhow!("{}", self.detail)
+        } else {
+            anyhow::anyhow!("{}", fields.join("; "))
+        }
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         self.code

@@ -59,17 +59,25 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = err.path().to_string();
-    let path = if path == "." { String::new() } else { path };
-    let inner = err.into_inner();
-    if !inner.is_data() {
+    if !err.inner().is_data() {
         return ApiError::new(
             actix_web::http::StatusCode::BAD_REQUEST,
             "invalid_json",
-            format!("the body is not valid JSON: {inner}"),
+            format!("the body is not valid JSON: {}", err.into_inner()),
         );
     }
-    let message = inner.to_string();
+    ApiError::validation(vec![field_error(err, None)])
+}
+
+/// Where a value does not fit its type: the field path, and `unknown_field`, `required` or
+/// `invalid_value`.
+fn field_error(
+    err: serde_path_to_error::Error<serde_json::Error>,
+    index: Option<usize>,
+) -> FieldError {
+    let path = err.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let message = err.into_inner().to_string();
     let message = match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message,
@@ -81,12 +89,54 @@ fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     } else {
         (path, "invalid_value")
     };
-    ApiError::validation(vec![FieldError {
-        index: None,
+    FieldError {
+        index,
         field,
         code: code.to_owned(),
         message,
-    }])
+    }
+}
+
+/// An `unknown_field` error for each key of `map` not among `allowed`.
+pub fn unknown_keys(
+    map: &serde_json::Map<String, serde_json::Value>,
+    allowed: &[&str],
+    index: Option<usize>,
+) -> Vec<FieldError> {
+    map.keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| FieldError {
+            index,
+            field: k.clone(),
+            code: "unknown_field".to_owned(),
+            message: format!(
+                "unknown field `{k}`; the fields are: {}",
+                allowed.join(", ")
+            ),
+        })
+        .collect()
+}
+
+/// Decodes a JSON object whose keys must be among `allowed`: every unknown key is named, and a
+/// wrong value located (`chain_nodes[0].node_id`). `index` marks errors of batch items.
+pub fn decode_object<T: DeserializeOwned>(
+    value: serde_json::Value,
+    allowed: &[&str],
+    index: Option<usize>,
+) -> Result<T, Vec<FieldError>> {
+    let Some(map) = value.as_object() else {
+        return Err(vec![FieldError {
+            index,
+            field: String::new(),
+            code: "invalid_value".to_owned(),
+            message: "expected a JSON object".to_owned(),
+        }]);
+    };
+    let unknown = unknown_keys(map, allowed, index);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| vec![field_error(e, index)])
 }
 
 fn quoted(message: &str, prefix: &str) -> Option<String> {

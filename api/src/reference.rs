@@ -151,6 +151,21 @@ const CREDIT_WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
+/// The check character (18th) of the first 17 characters of a unified social credit code, or
+/// `None` when they are not 17 characters of the code's alphabet.
+pub fn credit_check_char(body: &str) -> Option<char> {
+    let mut sum = 0usize;
+    let mut n = 0;
+    for (c, w) in body.chars().zip(CREDIT_WEIGHTS) {
+        sum += CREDIT_ALPHABET.find(c)? * w as usize;
+        n += 1;
+    }
+    if n != 17 || body.chars().count() != 17 {
+        return None;
+    }
+    CREDIT_ALPHABET.chars().nth((31 - sum % 31) % 31)
+}
+
 /// Checks a unified social credit code (GB 32100-2015): 18 characters of the 31-character
 /// alphabet, positions 3–8 a region code, and the check character. The message says which
 /// character is wrong or what the check character should be.
@@ -162,23 +177,24 @@ pub fn check_credit_code(code: &str) -> Result<(), String> {
             chars.len()
         ));
     }
-    let mut sum = 0;
-    for (i, c) in chars.iter().enumerate().take(17) {
-        let Some(value) = CREDIT_ALPHABET.find(*c) else {
-            let hint = if c.is_ascii_lowercase() {
-                " (use upper case)"
-            } else {
-                " (I, O, S, V and Z are never used)"
-            };
-            return Err(format!(
-                "character {} ({c:?}) is not allowed in a credit code{hint}",
-                i + 1
-            ));
+    if let Some((i, c)) = chars
+        .iter()
+        .enumerate()
+        .take(17)
+        .find(|(_, c)| !CREDIT_ALPHABET.contains(**c))
+    {
+        let hint = if c.is_ascii_lowercase() {
+            " (use upper case)"
+        } else {
+            " (I, O, S, V and Z are never used)"
         };
-        sum += u32::try_from(value).unwrap_or(0) * CREDIT_WEIGHTS[i];
+        return Err(format!(
+            "character {} ({c:?}) is not allowed in a credit code{hint}",
+            i + 1
+        ));
     }
-    let expected_index = ((31 - sum % 31) % 31) as usize;
-    let expected = CREDIT_ALPHABET.chars().nth(expected_index).unwrap_or('0');
+    let body: String = chars[..17].iter().collect();
+    let expected = credit_check_char(&body).unwrap_or('0');
     if chars[17] != expected {
         return Err(format!(
             "the check character (18th) is {:?} but should be {expected:?}: a character is mistyped",

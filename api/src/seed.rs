@@ -28,17 +28,9 @@ pub const DEMO_ADMIN: &str = "demo.admin";
 
 /// A valid unified social credit code: `91` + region + 9-digit organisation code + check.
 pub fn credit_code(region: &str, org_code: u64) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
     let body = format!("91{region}{:09}", org_code % 1_000_000_000);
-    let sum: usize = body
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| ALPHABET.iter().position(|a| *a == c).unwrap_or(0) * w)
-        .sum();
-    format!("{body}{}", ALPHABET[(31 - sum % 31) % 31] as char)
+    let check = crate::reference::credit_check_char(&body).unwrap_or('0');
+    format!("{body}{check}")
 }
 
 fn org(
@@ -196,7 +188,7 @@ pub async fn seed_demo(database: &Database) -> anyhow::Result<Option<Vec<DemoUse
     let already = database
         .read(|conn| identity::user_by_username(conn, DEMO_ADMIN))
         .await
-        .map_err(problem)?;
+        .map_err(ApiError::into_anyhow)?;
     if already.is_some() {
         return Ok(None);
     }
@@ -213,7 +205,7 @@ pub async fn seed_demo(database: &Database) -> anyhow::Result<Option<Vec<DemoUse
     let mut users = Vec::new();
     for (name, role) in roles {
         let pw = random_password(&mut rng);
-        let hash = password::hash(&pw).map_err(problem)?;
+        let hash = password::hash(&pw).map_err(ApiError::into_anyhow)?;
         users.push((name.to_owned(), role, pw, hash));
     }
     let shown: Vec<DemoUser> = users
@@ -223,21 +215,8 @@ pub async fn seed_demo(database: &Database) -> anyhow::Result<Option<Vec<DemoUse
     database
         .write(move |conn| demo(conn, users))
         .await
-        .map_err(problem)?;
+        .map_err(ApiError::into_anyhow)?;
     Ok(Some(shown))
-}
-
-fn problem(e: ApiError) -> anyhow::Error {
-    let p = e.problem();
-    anyhow::anyhow!(
-        "{}: {}",
-        p.detail.unwrap_or(p.code),
-        p.errors
-            .iter()
-            .map(|f| format!("{} {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; ")
-    )
 }
 
 #[allow(clippy::too_many_lines)]
@@ -1060,7 +1039,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
     let owner = database
         .read(|conn| identity::org_by_name(conn, OrgKind::Bureau, "衢州市招商局"))
         .await
-        .map_err(problem)?
+        .map_err(ApiError::into_anyhow)?
         .context("seed the demo first (the bureau 衢州市招商局 owns generated records)")?
         .id;
     let nodes: Vec<String> = database
@@ -1073,7 +1052,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
                 .load::<String>(conn)?)
         })
         .await
-        .map_err(problem)?;
+        .map_err(ApiError::into_anyhow)?;
     let reference = crate::reference::get();
     let counties: Vec<String> = reference
         .divisions
@@ -1135,7 +1114,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
                 &Agencies::index(&fields),
                 &fields,
             )
-            .map_err(problem)?,
+            .map_err(ApiError::into_anyhow)?,
         );
         agency_ids.push((id, fields));
     }
@@ -1186,7 +1165,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
                 &Enterprises::index(&fields),
                 &fields,
             )
-            .map_err(problem)?,
+            .map_err(ApiError::into_anyhow)?,
         );
         enterprise_ids.push(id);
     }
@@ -1234,7 +1213,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
                 &Investors::index(&fields),
                 &fields,
             )
-            .map_err(problem)?,
+            .map_err(ApiError::into_anyhow)?,
         );
     }
     let mut link_rows = Vec::with_capacity(n / 10);
@@ -1283,21 +1262,21 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             Ok(())
         })
         .await
-        .map_err(problem)?;
+        .map_err(ApiError::into_anyhow)?;
     // Large transactions of 50,000 rows: fast, and a failure loses at most one chunk's work.
     for chunk in enterprise_rows.chunks(50_000) {
         let chunk = chunk.to_vec();
         database
             .write(move |conn| bulk_records(conn, &chunk))
             .await
-            .map_err(problem)?;
+            .map_err(ApiError::into_anyhow)?;
     }
     for chunk in investor_rows.chunks(50_000) {
         let chunk = chunk.to_vec();
         database
             .write(move |conn| bulk_records(conn, &chunk))
             .await
-            .map_err(problem)?;
+            .map_err(ApiError::into_anyhow)?;
     }
     database
         .write(move |conn| {
@@ -1307,7 +1286,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             audit::record(conn, &audit::Actor::cli(), "seed", "scale", None, Some(json!({"enterprises": n, "investors": investors, "agencies": agencies, "seed": seed})))
         })
         .await
-        .map_err(problem)?;
+        .map_err(ApiError::into_anyhow)?;
     // Fresh statistics, so that the query planners choose the indexes they should.
     database
         .read(|conn| {
@@ -1316,7 +1295,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             Ok(())
         })
         .await
-        .map_err(problem)?;
+        .map_err(ApiError::into_anyhow)?;
     Ok(ScaleReport {
         seconds: started.elapsed().as_secs_f64(),
         ..report

@@ -219,20 +219,6 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-fn credit_code(n: u64) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let body = format!("91440300{:09}", n % 1_000_000_000);
-    let sum: usize = body
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| ALPHABET.iter().position(|a| *a == c).unwrap_or(0) * w)
-        .sum();
-    format!("{body}{}", ALPHABET[(31 - sum % 31) % 31] as char)
-}
-
 async fn one_run(args: &Args, backend: &str, scale: usize, seconds: u64) -> anyhow::Result<Run> {
     let work =
         std::env::temp_dir().join(format!("zs-bench-{}-{backend}-{scale}", std::process::id()));
@@ -474,7 +460,7 @@ async fn one_run(args: &Args, backend: &str, scale: usize, seconds: u64) -> anyh
             .map(|i| {
                 let n = (b * 1000 + i) as u64;
                 json!({"name": format!("批量企业{n}"), "external_id": format!("BENCH-{n}"), "source_agency_id": agency,
-                       "region_code": "440305", "industry_codes": ["3985"], "credit_code": credit_code(500_000_000 + n)})
+                       "region_code": "440305", "industry_codes": ["3985"], "credit_code": zhaoshang_api::seed::credit_code("440300", 500_000_000 + n)})
             })
             .collect();
         http.put(format!("{base}/api/v1/enterprises:batch"))

@@ -79,6 +79,20 @@ async fn orgs_crud(db: TestDb) {
         err.problem().map(|p| p.errors[0].code.clone()),
         Some("invalid_format".into())
     );
+    let err = admin
+        .create_org(&NewOrg {
+            kind: OrgKind::County,
+            name: "无此区".into(),
+            region_code: Some("339999".into()),
+            parent_id: None,
+        })
+        .await
+        .expect_err("a code that is no division");
+    assert_eq!(
+        err.problem()
+            .map(|p| (p.errors[0].field.clone(), p.errors[0].code.clone())),
+        Some(("region_code".into(), "invalid_region_code".into()))
+    );
 
     // PATCH with the right version, then a stale one → 412; a cycle → 422.
     let renamed = admin
@@ -600,4 +614,56 @@ async fn audit_trail(db: TestDb) {
     assert!(update.is_err(), "audit rows cannot be updated");
     let delete = conn.batch_execute("DELETE FROM audit_log");
     assert!(delete.is_err(), "audit rows cannot be deleted");
+}
+
+db_test!(
+    a_refused_bootstrap_user_leaves_no_organisation_behind,
+    bootstrap_is_atomic
+);
+async fn bootstrap_is_atomic(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let taken = admin.me().await.expect("me").name;
+    let org = zhaoshang_api::admin::OrgArgs {
+        org_kind: OrgKind::Department,
+        org_name: "新设部门".into(),
+        region_code: None,
+    };
+    let err = zhaoshang_api::admin::create_user(
+        &app.database,
+        &org,
+        &taken,
+        None,
+        Role::Department,
+        PASSWORD.to_owned(),
+    )
+    .await
+    .expect_err("the username is taken");
+    assert!(err.to_string().contains("taken"), "{err}");
+    let found = admin
+        .list_orgs(&OrgQuery {
+            q: Some("新设部门".into()),
+            ..OrgQuery::default()
+        })
+        .await
+        .expect("list");
+    assert!(
+        found.items.is_empty(),
+        "the organisation was not created: {found:?}"
+    );
+    let err = zhaoshang_api::admin::create_client(&app.database, &org, "  ", Role::Reader, None)
+        .await
+        .expect_err("no name");
+    assert!(err.to_string().contains("name"), "{err}");
+    assert!(
+        admin
+            .list_orgs(&OrgQuery {
+                q: Some("新设部门".into()),
+                ..OrgQuery::default()
+            })
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
 }

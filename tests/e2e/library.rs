@@ -515,6 +515,65 @@ async fn contacts_masking(db: TestDb) {
         .await
         .expect("contact");
     assert!(!contact.masked);
+    // Merge patch of a contact, with If-Match; unknown fields are named.
+    let changed = county
+        .investor_contacts(&owned.id)
+        .update(
+            &contact.id,
+            &json!({"title": "董事长", "wechat": null}),
+            Some(contact.version),
+        )
+        .await
+        .expect("update contact");
+    assert_eq!(
+        (
+            changed.version,
+            changed.fields.title.as_deref(),
+            changed.fields.wechat.as_deref()
+        ),
+        (2, Some("董事长"), None)
+    );
+    let err = county
+        .investor_contacts(&owned.id)
+        .update(&contact.id, &json!({"notes": "x"}), Some(1))
+        .await
+        .expect_err("stale");
+    assert_eq!(err.status(), Some(412));
+    let err = county
+        .investor_contacts(&owned.id)
+        .update(&contact.id, &json!({"fax": "1"}), None)
+        .await
+        .expect_err("unknown");
+    assert_eq!(problem_field(&err), ("fax".into(), "unknown_field".into()));
+    county
+        .investor_contacts(&owned.id)
+        .update(&contact.id, &json!({"wechat": "zhangsan_wx"}), None)
+        .await
+        .expect("restore wechat");
+    let extra = county
+        .investor_contacts(&owned.id)
+        .create(&ContactFields {
+            name: "王五".into(),
+            ..ContactFields::default()
+        })
+        .await
+        .expect("second");
+    county
+        .investor_contacts(&owned.id)
+        .delete(&extra.id, None)
+        .await
+        .expect("delete contact");
+    assert_eq!(
+        county
+            .investor_contacts(&owned.id)
+            .list()
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1,
+        "the deleted contact is gone"
+    );
     let err = county
         .investor_contacts(&owned.id)
         .create(&ContactFields {
@@ -1169,6 +1228,49 @@ async fn chains_and_gaps(db: TestDb) {
             .items
             .len(),
         2
+    );
+    let temporary = admin
+        .create_supply_link(
+            &leader.id,
+            &SupplyLinkFields {
+                supplier_id: leader.id.clone(),
+                customer_id: supplier.id.clone(),
+                product: None,
+                notes: None,
+            },
+        )
+        .await
+        .expect("a third link");
+    admin
+        .delete_supply_link(&leader.id, &temporary.id)
+        .await
+        .expect("delete link");
+    assert_eq!(
+        admin
+            .delete_supply_link(&leader.id, &temporary.id)
+            .await
+            .expect_err("gone")
+            .status(),
+        Some(404)
+    );
+    assert_eq!(
+        admin
+            .supply_links(&leader.id)
+            .await
+            .expect("links")
+            .items
+            .len(),
+        2
+    );
+    assert_eq!(
+        admin
+            .get_chain_node(&hf.id)
+            .await
+            .expect("node")
+            .fields
+            .parent_id
+            .as_deref(),
+        Some(fluorite.id.as_str())
     );
 
     let tree = admin.chain(&industry.id).await.expect("chain");

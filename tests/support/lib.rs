@@ -148,19 +148,7 @@ impl TestApp {
     }
 }
 
-/// A valid unified social credit code (GB 32100) made from a number: `91330800` + 9 digits +
-/// the check character.
+/// A valid unified social credit code (GB 32100) made from a number, registered in 衢州.
 pub fn credit_code(n: u64) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let body = format!("91330800{:09}", n % 1_000_000_000);
-    let sum: usize = body
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| ALPHABET.iter().position(|a| *a == c).unwrap_or(0) * w)
-        .sum();
-    let check = ALPHABET[(31 - sum % 31) % 31] as char;
-    format!("{body}{check}")
+    zhaoshang_api::seed::credit_code("330800", n)
 }

@@ -18,7 +18,7 @@ use crate::auth::Principal;
 use crate::db::library::{self as store, LinkRow, NodeRow, RecordRow};
 use crate::db::{self, DbConnection, audit};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, decode_object};
 use crate::library::validate::Errors;
 use crate::library::{Agencies, Enterprises, Industries};
 
@@ -84,24 +84,8 @@ impl ChainCache {
 const NODE_FIELDS: [&str; 5] = ["name", "position", "parent_id", "key_products", "notes"];
 
 fn decode_node(value: Value) -> Result<ChainNodeFields, ApiError> {
-    if let Some(k) = value
-        .as_object()
-        .and_then(|o| o.keys().find(|k| !NODE_FIELDS.contains(&k.as_str())))
-    {
-        return Err(ApiError::invalid_field(
-            k.clone(),
-            "unknown_field",
-            format!("unknown field `{k}`"),
-        ));
-    }
-    let mut f: ChainNodeFields = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::invalid_field(
-            if path == "." { "name".to_owned() } else { path },
-            "invalid_value",
-            e.into_inner().to_string(),
-        )
-    })?;
+    let mut f: ChainNodeFields =
+        decode_object(value, &NODE_FIELDS, None).map_err(ApiError::validation)?;
     let mut e = Errors::default();
     e.text("name", &mut f.name, 100);
     e.list("key_products", &mut f.key_products, 50, 100);
@@ -120,29 +104,16 @@ fn check_node_parent(
     node_id: Option<&str>,
     parent: &str,
 ) -> Result<(), ApiError> {
-    let mut cursor = Some(parent.to_owned());
-    let mut steps = 0;
-    while let Some(current) = cursor {
-        if Some(current.as_str()) == node_id || steps > 64 {
-            return Err(ApiError::invalid_field(
-                "parent_id",
-                "cycle",
-                "a node cannot be its own ancestor",
-            ));
-        }
-        let row = store::node(conn, &current)?
-            .filter(|n| n.industry_id == industry_id)
-            .ok_or_else(|| {
-                ApiError::invalid_field(
-                    "parent_id",
-                    "unknown_reference",
-                    "no such node on this industry's chain",
-                )
-            })?;
-        cursor = row.parent_id;
-        steps += 1;
-    }
-    Ok(())
+    super::common::check_parent_chain(
+        node_id,
+        parent,
+        "no such node on this industry's chain",
+        |current| {
+            Ok(store::node(conn, current)?
+                .filter(|n| n.industry_id == industry_id)
+                .map(|n| n.parent_id))
+        },
+    )
 }
 
 /// Add a node to an industry's chain. 新增产业链环节。
@@ -548,23 +519,12 @@ pub async fn create_link(
 ) -> Result<HttpResponse, ApiError> {
     let e = visible_record::<Enterprises>(&state, &p, id.into_inner()).await?;
     writable(&p, &e)?;
-    if let Some(k) = body.0.as_object().and_then(|o| {
-        o.keys()
-            .find(|k| !["supplier_id", "customer_id", "product", "notes"].contains(&k.as_str()))
-    }) {
-        return Err(ApiError::invalid_field(
-            k.clone(),
-            "unknown_field",
-            format!("unknown field `{k}`"),
-        ));
-    }
-    let mut fields: SupplyLinkFields = serde_path_to_error::deserialize(body.0).map_err(|err| {
-        ApiError::invalid_field(
-            err.path().to_string(),
-            "invalid_value",
-            err.into_inner().to_string(),
-        )
-    })?;
+    let mut fields: SupplyLinkFields = decode_object(
+        body.0,
+        &["supplier_id", "customer_id", "product", "notes"],
+        None,
+    )
+    .map_err(ApiError::validation)?;
     let mut errors = Errors::default();
     errors.opt_text("product", &mut fields.product, 100);
     errors.opt_text("notes", &mut fields.notes, 2000);

@@ -11,7 +11,7 @@ use super::common::{
 use super::users::{check_org_and_role, hash_blocking};
 use crate::app::AppState;
 use crate::auth::{ActorKind, Perm, Principal};
-use crate::db::{self, Database, audit, identity};
+use crate::db::{self, Database, DbConnection, audit, identity};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 
@@ -71,7 +71,10 @@ pub async fn create_client(
     body: ApiJson<NewClient>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Perm::ClientsAdmin)?;
-    let created_client = create(&state.db, principal.audit_actor(), body.0).await?;
+    let new = body.0;
+    let org_id = new.org_id.clone();
+    let created_client =
+        create(&state.db, principal.audit_actor(), new, move |_| Ok(org_id)).await?;
     Ok(created(
         format!("/api/v1/clients/{}", created_client.client_id),
         &created_client,
@@ -79,11 +82,13 @@ pub async fn create_client(
     ))
 }
 
-/// Creates a client and its secret (also used by `admin create-client`).
+/// Creates a client and its secret; `org_id` gives the organisation inside the same
+/// transaction (the bootstrap command finds or creates it there; the API takes `new.org_id`).
 pub async fn create(
     db: &Database,
     actor: audit::Actor,
     new: NewClient,
+    org_id: impl FnOnce(&mut DbConnection) -> Result<String, ApiError> + Send + 'static,
 ) -> Result<ClientCreated, ApiError> {
     let name = required_text("name", &new.name, 100)?;
     if new.expires_at.is_some_and(|e| e <= chrono::Utc::now()) {
@@ -97,12 +102,13 @@ pub async fn create(
     let hash = hash_blocking(secret.clone()).await?;
     let client = db
         .write(move |conn| {
-            check_org_and_role(conn, &new.org_id, new.role)?;
+            let org_id = org_id(conn)?;
+            check_org_and_role(conn, &org_id, new.role)?;
             let now = db::now();
             let row = identity::ClientRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 name,
-                org_id: new.org_id,
+                org_id,
                 role: new.role.as_str().to_owned(),
                 secret_hash: hash,
                 expires_at: new.expires_at.map(|e| e.naive_utc()),

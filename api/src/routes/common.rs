@@ -129,6 +129,31 @@ pub fn created<T: Serialize>(location: String, body: &T, version: i64) -> HttpRe
         .json(body)
 }
 
+/// Walks up from `parent` through `parent_of` (the parent of a live record, or `None` when
+/// there is no such record) and refuses a missing parent (`missing`) or a cycle back to `id`.
+pub fn check_parent_chain(
+    id: Option<&str>,
+    parent: &str,
+    missing: &str,
+    mut parent_of: impl FnMut(&str) -> Result<Option<Option<String>>, ApiError>,
+) -> Result<(), ApiError> {
+    let mut cursor = Some(parent.to_owned());
+    let mut steps = 0;
+    while let Some(current) = cursor {
+        if Some(current.as_str()) == id || steps > 64 {
+            return Err(ApiError::invalid_field(
+                "parent_id",
+                "cycle",
+                "a record cannot be its own ancestor",
+            ));
+        }
+        cursor = parent_of(&current)?
+            .ok_or_else(|| ApiError::invalid_field("parent_id", "unknown_reference", missing))?;
+        steps += 1;
+    }
+    Ok(())
+}
+
 /// A value as JSON (for audit diffs).
 pub fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()

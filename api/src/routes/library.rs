@@ -20,6 +20,7 @@ use crate::auth::records::{self as policy, Owner};
 use crate::db::library::{self as store, ContactRow, ListFilter, RecordRow, Sort};
 use crate::db::{self, DbConnection, audit, identity};
 use crate::error::ApiError;
+use crate::extract::{decode_object, unknown_keys};
 use crate::library::Resource;
 use crate::library::validate::Errors;
 
@@ -38,58 +39,7 @@ fn owner_of(row: &RecordRow) -> Owner<'_> {
 /// Decodes a body object into the resource's fields: unknown keys are named, wrong values
 /// located (`chain_nodes[0].node_id`). `index` marks errors of batch items.
 fn decode<R: Resource>(value: Value, index: Option<usize>) -> Result<R::Fields, Vec<FieldError>> {
-    let err = |field: String, code: &str, message: String| FieldError {
-        index,
-        field,
-        code: code.to_owned(),
-        message,
-    };
-    let Value::Object(map) = &value else {
-        return Err(vec![err(
-            String::new(),
-            "invalid_value",
-            "expected a JSON object".to_owned(),
-        )]);
-    };
-    let unknown: Vec<FieldError> = map
-        .keys()
-        .filter(|k| !R::FIELDS.contains(&k.as_str()))
-        .map(|k| {
-            err(
-                k.clone(),
-                "unknown_field",
-                format!(
-                    "unknown field `{k}`; the fields are: {}",
-                    R::FIELDS.join(", ")
-                ),
-            )
-        })
-        .collect();
-    if !unknown.is_empty() {
-        return Err(unknown);
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        let (field, code) = match message
-            .strip_prefix("missing field `")
-            .and_then(|m| m.split('`').next())
-        {
-            Some(name) => (
-                if path == "." {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                },
-                "required",
-            ),
-            None => (
-                if path == "." { String::new() } else { path },
-                "invalid_value",
-            ),
-        };
-        vec![err(field, code, message)]
-    })
+    decode_object(value, R::FIELDS, index)
 }
 
 /// Normalises the fields and applies who-may-set-what: owners and source agencies.
@@ -539,16 +489,8 @@ pub async fn update<R: Resource>(
             "a merge patch is a JSON object",
         ));
     };
-    let unknown: Vec<FieldError> = patch_map
-        .keys()
-        .filter(|k| !R::FIELDS.contains(&k.as_str()))
-        .map(|k| FieldError {
-            index: None,
-            field: k.clone(),
-            code: "unknown_field".into(),
-            message: format!("unknown field `{k}`"),
-        })
-        .collect();
+    // Checked before merging: a `null` for a misspelt field would otherwise vanish silently.
+    let unknown = unknown_keys(patch_map, R::FIELDS, None);
     if !unknown.is_empty() {
         return Err(ApiError::validation(unknown));
     }
@@ -703,15 +645,11 @@ pub async fn batch<R: Resource>(
             "send {\"items\": [...]}",
         ));
     };
-    if let Some(extra) = body
-        .as_object()
-        .and_then(|o| o.keys().find(|k| k.as_str() != "items"))
-    {
-        return Err(ApiError::invalid_field(
-            extra.clone(),
-            "unknown_field",
-            format!("unknown field `{extra}`"),
-        ));
+    if let Some(map) = body.as_object() {
+        let unknown = unknown_keys(map, &["items"], None);
+        if !unknown.is_empty() {
+            return Err(ApiError::validation(unknown));
+        }
     }
     if items.is_empty() || items.len() > MAX_BATCH {
         return Err(ApiError::invalid_field(
@@ -907,24 +845,7 @@ fn check_contact(fields: &mut ContactFields) -> Result<(), ApiError> {
 const CONTACT_FIELDS: [&str; 6] = ["name", "title", "phone", "email", "wechat", "notes"];
 
 fn decode_contact(value: Value) -> Result<ContactFields, ApiError> {
-    if let Some(k) = value
-        .as_object()
-        .and_then(|o| o.keys().find(|k| !CONTACT_FIELDS.contains(&k.as_str())))
-    {
-        return Err(ApiError::invalid_field(
-            k.clone(),
-            "unknown_field",
-            format!("unknown field `{k}`"),
-        ));
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::invalid_field(
-            if path == "." { "name".to_owned() } else { path },
-            "invalid_value",
-            e.into_inner().to_string(),
-        )
-    })
+    decode_object(value, &CONTACT_FIELDS, None).map_err(ApiError::validation)
 }
 
 /// `GET /{resources}/{id}/contacts`: masked unless the caller is entitled (JSON or CSV).

@@ -258,7 +258,16 @@ pub fn check_region_code(kind: OrgKind, code: Option<&str>) -> Result<Option<Str
             "a county needs its six-digit GB/T 2260 region code",
         )),
         None => Ok(None),
-        Some(c) if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(c.to_owned())),
+        Some(c) if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) => {
+            match crate::reference::check_region_code(c) {
+                Ok(()) => Ok(Some(c.to_owned())),
+                Err(message) => Err(ApiError::invalid_field(
+                    "region_code",
+                    "invalid_region_code",
+                    message,
+                )),
+            }
+        }
         Some(c) => Err(ApiError::invalid_field(
             "region_code",
             "invalid_format",
@@ -269,21 +278,7 @@ pub fn check_region_code(kind: OrgKind, code: Option<&str>) -> Result<Option<Str
 
 /// The parent exists and is not the organisation itself or one of its descendants.
 fn check_parent(conn: &mut DbConnection, id: &str, parent: &str) -> Result<(), ApiError> {
-    let mut cursor = Some(parent.to_owned());
-    let mut steps = 0;
-    while let Some(current) = cursor {
-        if current == id || steps > 64 {
-            return Err(ApiError::invalid_field(
-                "parent_id",
-                "cycle",
-                "an organisation cannot be its own ancestor",
-            ));
-        }
-        let row = identity::org(conn, &current, false)?.ok_or_else(|| {
-            ApiError::invalid_field("parent_id", "unknown_reference", "no such organisation")
-        })?;
-        cursor = row.parent_id;
-        steps += 1;
-    }
-    Ok(())
+    common::check_parent_chain(Some(id), parent, "no such organisation", |current| {
+        Ok(identity::org(conn, current, false)?.map(|o| o.parent_id))
+    })
 }
