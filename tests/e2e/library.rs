@@ -829,6 +829,32 @@ async fn agency_isolation(db: TestDb) {
             .status(),
         Some(403)
     );
+    // Its own profile's contacts in full; another agency's are invisible; a reader sees them masked.
+    let c = mine
+        .agency_contacts(&mine_id)
+        .create(&ContactFields {
+            name: "陈敏".into(),
+            phone: Some("13916001234".into()),
+            ..ContactFields::default()
+        })
+        .await
+        .expect("own agency contact");
+    assert!(!c.masked);
+    assert_eq!(
+        mine.agency_contacts(&theirs_id)
+            .list()
+            .await
+            .expect_err("other agency")
+            .status(),
+        Some(404)
+    );
+    let (_, reader) = app.user_with_role(&admin, Role::Reader).await;
+    let seen = reader
+        .agency_contacts(&mine_id)
+        .list()
+        .await
+        .expect("reader");
+    assert_eq!(seen.items[0].fields.phone.as_deref(), Some("139****1234"));
     // Stats of the agency.
     mine.investors()
         .update(&own.id, &json!({"status": "invested"}), None)
