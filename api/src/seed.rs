@@ -16,7 +16,7 @@ use zhaoshang_types::{
 
 use crate::auth::password;
 use crate::db::library::{self as store, ContactRow, LinkRow, NodeRow, RecordRow};
-use crate::db::schema::{contacts, enterprise_nodes, records, supply_links};
+use crate::db::schema::{contacts, supply_links};
 use crate::db::{self, Database, DbConnection, audit, identity};
 use crate::error::ApiError;
 use crate::library::validate::Errors;
@@ -1133,7 +1133,13 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
         let mut chain_nodes = Vec::new();
         if !nodes.is_empty() && rng.random_bool(0.5) {
             let node_id = nodes[rng.random_range(0..nodes.len())].clone();
-            memberships.push((id.clone(), node_id.clone(), is_local, is_leading));
+            memberships.push(store::Membership {
+                enterprise_id: id.clone(),
+                node_id: node_id.clone(),
+                role: None,
+                is_local,
+                is_leading,
+            });
             chain_nodes.push(ChainMembership {
                 node_id,
                 role: None,
@@ -1258,7 +1264,7 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
             for o in &orgs {
                 identity::insert_org(conn, o)?;
             }
-            bulk_records(conn, &agency_rows)?;
+            store::insert_many(conn, &agency_rows)?;
             Ok(())
         })
         .await
@@ -1267,21 +1273,21 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
     for chunk in enterprise_rows.chunks(50_000) {
         let chunk = chunk.to_vec();
         database
-            .write(move |conn| bulk_records(conn, &chunk))
+            .write(move |conn| store::insert_many(conn, &chunk))
             .await
             .map_err(ApiError::into_anyhow)?;
     }
     for chunk in investor_rows.chunks(50_000) {
         let chunk = chunk.to_vec();
         database
-            .write(move |conn| bulk_records(conn, &chunk))
+            .write(move |conn| store::insert_many(conn, &chunk))
             .await
             .map_err(ApiError::into_anyhow)?;
     }
     database
         .write(move |conn| {
             bulk_contacts(conn, &contact_rows)?;
-            bulk_memberships(conn, &memberships)?;
+            store::insert_memberships(conn, &memberships)?;
             bulk_links(conn, &link_rows)?;
             audit::record(conn, &audit::Actor::cli(), "seed", "scale", None, Some(json!({"enterprises": n, "investors": investors, "agencies": agencies, "seed": seed})))
         })
@@ -1302,61 +1308,5 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
     })
 }
 
-/// Multi-row inserts, on the backend's own connection (the MultiConnection has none), in
-/// statements small enough for both backends' parameter limits.
-macro_rules! bulk {
-    ($name:ident, $table:path, $row:ty, $per:expr) => {
-        fn $name(conn: &mut DbConnection, rows: &[$row]) -> Result<(), ApiError> {
-            for chunk in rows.chunks($per) {
-                match conn {
-                    DbConnection::Postgres(c) => {
-                        diesel::insert_into($table).values(chunk).execute(c)?
-                    }
-                    DbConnection::Sqlite(c) => {
-                        diesel::insert_into($table).values(chunk).execute(c)?
-                    }
-                };
-            }
-            Ok(())
-        }
-    };
-}
-
-bulk!(bulk_record_rows, records::table, RecordRow, 1000);
-
-fn bulk_records(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), ApiError> {
-    bulk_record_rows(conn, rows)?;
-    let grams: Vec<(String, String)> = rows.iter().flat_map(store::grams_of_record).collect();
-    store::insert_grams(conn, &grams)
-}
-bulk!(bulk_contacts, contacts::table, ContactRow, 2000);
-bulk!(bulk_links, supply_links::table, LinkRow, 3000);
-
-fn bulk_memberships(
-    conn: &mut DbConnection,
-    rows: &[(String, String, bool, bool)],
-) -> Result<(), ApiError> {
-    for chunk in rows.chunks(5000) {
-        let values: Vec<_> = chunk
-            .iter()
-            .map(|(e, nd, local, leading)| {
-                (
-                    enterprise_nodes::enterprise_id.eq(e),
-                    enterprise_nodes::node_id.eq(nd),
-                    enterprise_nodes::role.eq(None::<String>),
-                    enterprise_nodes::is_local.eq(*local),
-                    enterprise_nodes::is_leading.eq(*leading),
-                )
-            })
-            .collect();
-        match conn {
-            DbConnection::Postgres(c) => diesel::insert_into(enterprise_nodes::table)
-                .values(&values)
-                .execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_into(enterprise_nodes::table)
-                .values(&values)
-                .execute(c)?,
-        };
-    }
-    Ok(())
-}
+crate::bulk_insert!(fn bulk_contacts(contacts::table, ContactRow, 2000));
+crate::bulk_insert!(fn bulk_links(supply_links::table, LinkRow, 3000));

@@ -8,9 +8,9 @@ use zhaoshang_client::Client;
 use zhaoshang_e2e::{PASSWORD, TestApp, credit_code, db_test};
 use zhaoshang_types::reference::{DivisionQuery, IndustryCodeQuery};
 use zhaoshang_types::{
-    AgencyFields, BatchOutcome, ChainMembership, ChainNodeFields, ContactFields, EnterpriseFields,
-    IndustryFields, InvestorFields, InvestorStatus, LibraryQuery, NewUser, NodePosition, Priority,
-    Role, StationedGroup, SupplyLinkFields, TargetRegionFields,
+    AgencyFields, AuditQuery, BatchOutcome, ChainMembership, ChainNodeFields, ContactFields,
+    EnterpriseFields, IndustryFields, InvestorFields, InvestorStatus, LibraryQuery, NewUser,
+    NodePosition, Priority, Role, StationedGroup, SupplyLinkFields, TargetRegionFields,
 };
 
 fn investor(name: &str) -> InvestorFields {
@@ -335,6 +335,68 @@ async fn filters_and_search(db: TestDb) {
             .expect("both")),
         vec![a.id.clone()]
     );
+    assert_eq!(
+        ids(e
+            .list(&q(|q| q.industry = Some("2".into())))
+            .await
+            .expect("2")),
+        sorted(vec![a.id.clone(), c.id.clone()]),
+        "a prefix that is no code of its own is still a prefix"
+    );
+    // Pages of an industry, in both id orders, give every match once.
+    for sort in ["created_at", "-created_at"] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = e
+                .list(&LibraryQuery {
+                    industry: Some("C".into()),
+                    sort: Some(sort.into()),
+                    limit: Some(1),
+                    cursor: cursor.take(),
+                    ..LibraryQuery::default()
+                })
+                .await
+                .expect("page");
+            seen.extend(page.items.into_iter().map(|r| r.id));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let mut expected = vec![a.id.clone(), b.id.clone(), c.id.clone()];
+        if sort.starts_with('-') {
+            expected.reverse();
+        }
+        assert_eq!(seen, expected, "{sort}");
+    }
+    // A changed classification moves the record between industries.
+    let c_moved = e
+        .update(&c.id, &json!({"industry_codes": ["3130"]}), Some(c.version))
+        .await
+        .expect("reclassify");
+    assert_eq!(
+        ids(e
+            .list(&q(|q| q.industry = Some("26".into())))
+            .await
+            .expect("26 after")),
+        vec![a.id.clone()]
+    );
+    assert_eq!(
+        ids(e
+            .list(&q(|q| q.industry = Some("31".into())))
+            .await
+            .expect("31 after")),
+        sorted(vec![b.id.clone(), c.id.clone()])
+    );
+    let c = e
+        .update(
+            &c.id,
+            &json!({"industry_codes": ["2614"]}),
+            Some(c_moved.version),
+        )
+        .await
+        .expect("back");
     assert_eq!(
         ids(e
             .list(&q(|q| q.is_local = Some(false)))
@@ -1054,6 +1116,118 @@ async fn batch_sync(db: TestDb) {
         .await
         .expect("enterprises");
     assert_eq!(e.results[0].outcome, BatchOutcome::Created);
+
+    // A batch applies as if item after item: a code freed by an earlier item may be taken by
+    // a later one; two new items cannot take the same code.
+    let moved = agency
+        .investors()
+        .batch_upsert(&[
+            InvestorFields {
+                credit_code: Some(credit_code(200)),
+                ..changed[0].clone()
+            },
+            InvestorFields {
+                external_id: Some("SZ-10".into()),
+                credit_code: changed[0].credit_code.clone(),
+                ..investor("深圳客商10")
+            },
+        ])
+        .await
+        .expect("code moves to a new record");
+    assert_eq!(
+        moved.results.iter().map(|r| r.outcome).collect::<Vec<_>>(),
+        [BatchOutcome::Updated, BatchOutcome::Created]
+    );
+    let err = agency
+        .investors()
+        .batch_upsert(&[
+            InvestorFields {
+                external_id: Some("SZ-11".into()),
+                credit_code: Some(credit_code(300)),
+                ..investor("深圳客商11")
+            },
+            InvestorFields {
+                external_id: Some("SZ-12".into()),
+                credit_code: Some(credit_code(300)),
+                ..investor("深圳客商12")
+            },
+        ])
+        .await
+        .expect_err("same code twice");
+    assert_eq!(
+        err.problem()
+            .map(|p| (p.errors.len(), p.errors[0].index, p.errors[0].code.clone())),
+        Some((1, Some(1), "conflict".into()))
+    );
+
+    // New enterprises of a batch join their chain nodes, and every item has its audit row.
+    let industry = admin
+        .industries()
+        .create(&IndustryFields {
+            name: "电力装备".into(),
+            industry_codes: vec!["38".into()],
+            ..IndustryFields::default()
+        })
+        .await
+        .expect("industry");
+    let node = admin
+        .create_chain_node(
+            &industry.id,
+            &ChainNodeFields {
+                name: "输变电设备".into(),
+                position: NodePosition::Midstream,
+                parent_id: None,
+                key_products: vec![],
+                notes: None,
+            },
+        )
+        .await
+        .expect("node");
+    let on_node: Vec<EnterpriseFields> = (0..3)
+        .map(|i| EnterpriseFields {
+            external_id: Some(format!("E-node-{i}")),
+            chain_nodes: vec![ChainMembership {
+                node_id: node.id.clone(),
+                role: Some("供应商".into()),
+            }],
+            ..enterprise(&format!("深圳电气{i}"), "440305", &["3821"], i == 0)
+        })
+        .collect();
+    let synced = agency
+        .enterprises()
+        .batch_upsert(&on_node)
+        .await
+        .expect("on node");
+    let tree = admin.chain(&industry.id).await.expect("chain");
+    assert_eq!(
+        (
+            tree.nodes[0].local_enterprises,
+            tree.nodes[0].external_enterprises
+        ),
+        (1, 2)
+    );
+    let audit: Vec<_> = admin
+        .audit(AuditQuery {
+            resource_type: Some("enterprise".into()),
+            action: Some("create".into()),
+            ..AuditQuery::default()
+        })
+        .try_collect()
+        .await
+        .expect("audit");
+    for result in &synced.results {
+        let row = audit
+            .iter()
+            .find(|a| a.resource_id.as_deref() == Some(result.id.as_str()))
+            .unwrap_or_else(|| panic!("no audit row for {}", result.id));
+        assert_eq!(
+            row.changes
+                .as_ref()
+                .map(|c| c["source_agency_id"]["after"].clone()),
+            Some(json!(agency_id))
+        );
+        assert!(row.request_id.is_some());
+    }
 }
 
 db_test!(lists_export_as_csv_for_excel, csv_export);
@@ -1633,4 +1807,54 @@ async fn every_resource_lifecycle(db: TestDb) {
         .expect_err("same credit code");
     assert_eq!(err.status(), Some(409));
     assert!(err.problem().and_then(|p| p.existing_id.clone()).is_some());
+}
+
+db_test!(
+    existing_records_get_their_industry_terms_from_the_migration,
+    industry_terms_migration
+);
+async fn industry_terms_migration(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let e = admin.enterprises();
+    let a = e
+        .create(&enterprise(
+            "浙江巨化股份有限公司",
+            "330802",
+            &["2614"],
+            true,
+        ))
+        .await
+        .expect("a");
+    let by_industry = || async {
+        e.list(&LibraryQuery {
+            industry: Some("261".into()),
+            ..LibraryQuery::default()
+        })
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .map(|r| r.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(by_industry().await, vec![a.id.clone()]);
+    // As before the migration: records without terms are not found by them.
+    use diesel::connection::SimpleConnection as _;
+    let mut conn = app.database.blocking_conn().expect("conn");
+    conn.batch_execute("DELETE FROM record_grams WHERE gram LIKE 'industry:%'")
+        .expect("forget the terms");
+    assert_eq!(by_industry().await, Vec::<String>::new());
+    let up = match app.database.kind() {
+        zhaoshang_api::db::DbKind::Sqlite => {
+            include_str!("../../migrations/sqlite/2026-11-26-000005_industry_terms/up.sql")
+        }
+        zhaoshang_api::db::DbKind::Postgres => {
+            include_str!("../../migrations/postgres/2026-11-26-000005_industry_terms/up.sql")
+        }
+    };
+    conn.batch_execute(up).expect("migration");
+    assert_eq!(by_industry().await, vec![a.id.clone()]);
+    conn.batch_execute(up).expect("the migration may run twice");
+    assert_eq!(by_industry().await, vec![a.id.clone()]);
 }

@@ -98,6 +98,54 @@ pub fn record(
     Ok(())
 }
 
+/// One change of many written together (`record_many`).
+pub struct Entry {
+    /// create, update, ...
+    pub action: &'static str,
+    /// The changed record.
+    pub resource_id: String,
+    /// The diff.
+    pub changes: Value,
+}
+
+/// Appends one audit row per entry, many per statement (batch syncs).
+pub fn record_many(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    resource_type: &str,
+    entries: &[Entry],
+) -> Result<(), ApiError> {
+    let at = super::now();
+    for chunk in entries.chunks(1000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                (
+                    audit_log::at.eq(at),
+                    audit_log::actor_id.eq(actor.id.as_deref()),
+                    audit_log::actor_name.eq(actor.name.as_deref()),
+                    audit_log::org_id.eq(actor.org_id.as_deref()),
+                    audit_log::action.eq(e.action),
+                    audit_log::resource_type.eq(resource_type),
+                    audit_log::resource_id.eq(Some(e.resource_id.as_str())),
+                    audit_log::request_id.eq(actor.request_id.as_deref()),
+                    audit_log::ip.eq(actor.ip.as_deref()),
+                    audit_log::changes.eq(Some(e.changes.to_string())),
+                )
+            })
+            .collect();
+        match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(audit_log::table)
+                .values(&values)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(audit_log::table)
+                .values(&values)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 #[derive(Queryable)]
 struct Row {
     seq: i64,

@@ -163,6 +163,42 @@ impl RecordRow {
         })
     }
 
+    /// Writes the wire form as JSON: the server's fields, then the stored JSON of the record's
+    /// fields spliced in as it is (it was written from the same fields type, so decoding and
+    /// encoding it again would give the same text at a cost per record). Equal to serialising
+    /// [`Self::to_wire`] (tested).
+    pub fn write_wire_json(&self, out: &mut Vec<u8>) -> Result<(), ApiError> {
+        /// No fields: the flattened part is spliced in afterwards.
+        #[derive(Serialize)]
+        struct Spliced {}
+        let meta = Record {
+            id: self.id.clone(),
+            version: self.version,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+            created_by: self.created_by.clone(),
+            deleted_at: self.deleted_at.map(utc),
+            org_id: (self.resource == "agency").then(|| self.id.clone()),
+            possible_duplicates: Vec::new(),
+            fields: Spliced {},
+        };
+        let data = self.data.trim();
+        let inner = data
+            .strip_prefix('{')
+            .and_then(|d| d.strip_suffix('}'))
+            .ok_or_else(|| {
+                ApiError::internal(format!("record {} holds no JSON object", self.id))
+            })?;
+        serde_json::to_writer(&mut *out, &meta).map_err(ApiError::internal)?;
+        if !inner.trim().is_empty() {
+            out.pop(); // the closing brace
+            out.push(b',');
+            out.extend_from_slice(inner.as_bytes());
+            out.push(b'}');
+        }
+        Ok(())
+    }
+
     /// A short reference to an enterprise.
     pub fn enterprise_ref(&self) -> EnterpriseRef {
         EnterpriseRef {
@@ -200,7 +236,43 @@ pub fn insert(conn: &mut DbConnection, row: &RecordRow) -> Result<(), ApiError> 
     diesel::insert_into(records::table)
         .values(row)
         .execute(conn)?;
-    insert_grams(conn, &grams_of_record(row))
+    insert_grams(conn, &terms_of_record(row))
+}
+
+/// Multi-row inserts on the backend's own connection (the MultiConnection has none), in
+/// statements small enough for both backends' parameter limits (SQLite 32,766, PostgreSQL
+/// 65,535).
+#[macro_export]
+macro_rules! bulk_insert {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident($table:path, $row:ty, $per:expr)) => {
+        $(#[$doc])*
+        $vis fn $name(
+            conn: &mut $crate::db::DbConnection,
+            rows: &[$row],
+        ) -> Result<(), $crate::error::ApiError> {
+            use diesel::RunQueryDsl as _;
+            for chunk in rows.chunks($per) {
+                match conn {
+                    $crate::db::DbConnection::Postgres(c) => {
+                        diesel::insert_into($table).values(chunk).execute(c)?
+                    }
+                    $crate::db::DbConnection::Sqlite(c) => {
+                        diesel::insert_into($table).values(chunk).execute(c)?
+                    }
+                };
+            }
+            Ok(())
+        }
+    };
+}
+
+bulk_insert!(fn insert_record_rows(records::table, RecordRow, 1000));
+
+/// Inserts many records (and their search index) with multi-row statements.
+pub fn insert_many(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), ApiError> {
+    insert_record_rows(conn, rows)?;
+    let terms: Vec<(String, String)> = rows.iter().flat_map(terms_of_record).collect();
+    insert_grams(conn, &terms)
 }
 
 /// The distinct bigrams of a text (lower case), within each `\u{1f}`-separated part, without
@@ -222,10 +294,23 @@ pub fn grams(text: &str) -> Vec<String> {
     out
 }
 
-/// The `record_grams` rows of a record.
-pub fn grams_of_record(row: &RecordRow) -> Vec<(String, String)> {
+/// The term of the search index for records classified under an industry code (or under
+/// one of its subclasses). Bigrams have two characters, so the two never meet.
+pub fn industry_term(code: &str) -> String {
+    format!("industry:{code}")
+}
+
+/// The `record_grams` rows of a record: the bigrams of its searchable text and a term per
+/// industry code it is classified under (ancestors included).
+pub fn terms_of_record(row: &RecordRow) -> Vec<(String, String)> {
     grams(&row.search)
         .into_iter()
+        .chain(
+            row.industry_codes
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(industry_term),
+        )
         .map(|g| (g, row.id.clone()))
         .collect()
 }
@@ -249,27 +334,44 @@ pub fn insert_grams(conn: &mut DbConnection, rows: &[(String, String)]) -> Resul
     Ok(())
 }
 
-/// How many records hold a bigram, counted up to `cap`.
-fn gram_frequency(conn: &mut DbConnection, gram: &str, cap: i64) -> Result<i64, ApiError> {
-    let ones: Vec<i32> = record_grams::table
-        .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
-        .filter(record_grams::gram.eq(gram))
-        .limit(cap)
-        .load(conn)?;
-    Ok(i64::try_from(ones.len()).unwrap_or(cap))
+/// How many records hold a term, counted up to `cap` (from the index alone).
+fn term_frequency(conn: &mut DbConnection, term: &str, cap: i64) -> Result<i64, ApiError> {
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let count: Count = match conn {
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM record_grams WHERE gram = $1 LIMIT $2) t",
+        )
+        .bind::<Text, _>(term)
+        .bind::<BigInt, _>(cap)
+        .get_result(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM record_grams WHERE gram = ? LIMIT ?) t",
+        )
+        .bind::<Text, _>(term)
+        .bind::<BigInt, _>(cap)
+        .get_result(c)?,
+    };
+    Ok(count.n)
 }
 
 /// Writes a record if its version is still `expected`.
 pub fn update(conn: &mut DbConnection, row: &RecordRow, expected: i64) -> Result<bool, ApiError> {
-    let old_search: Option<String> = records::table
-        .select(records::search)
+    let old: Option<(String, String)> = records::table
+        .select((records::search, records::industry_codes))
         .filter(records::id.eq(&row.id))
         .first(conn)
         .optional()?;
-    if old_search.as_deref() != Some(row.search.as_str()) {
+    if old.as_ref().is_none_or(|(search, industries)| {
+        *search != row.search || *industries != row.industry_codes
+    }) {
         diesel::delete(record_grams::table.filter(record_grams::record_id.eq(&row.id)))
             .execute(conn)?;
-        insert_grams(conn, &grams_of_record(row))?;
+        insert_grams(conn, &terms_of_record(row))?;
     }
     let n = diesel::update(
         records::table
@@ -433,150 +535,203 @@ fn prefix_end(prefix: &str) -> String {
     String::from_utf8(bytes).unwrap_or_else(|_| format!("{prefix}\u{10ffff}"))
 }
 
+/// Applies the filters of a list other than the choice of rows by the search index: every
+/// condition is checked on the record itself, so a page is right whichever way its rows were
+/// found. A macro because the two query shapes (records alone, records by postings) are
+/// different types.
+macro_rules! record_filters {
+    ($q:expr, $f:expr, $sort:expr) => {{
+        let f: &ListFilter = $f;
+        let mut q = $q.filter(records::resource.eq(f.resource));
+        if !f.include_deleted {
+            q = q.filter(records::deleted_at.is_null());
+        }
+        if let Some(agency) = &f.only_agency {
+            q = if f.resource == "agency" {
+                q.filter(records::id.eq(agency.clone()))
+            } else {
+                q.filter(records::source_agency_id.eq(agency.clone()))
+            };
+        }
+        if let Some(text) = &f.q {
+            q = q.filter(
+                records::search
+                    .like(super::like_pattern(&text.to_lowercase()))
+                    .escape('\\'),
+            );
+        }
+        if let Some(code) = &f.industry {
+            q = q.filter(
+                records::industry_codes
+                    .like(format!("%,{}%", escape_like(code)))
+                    .escape('\\'),
+            );
+        }
+        if let Some(region) = &f.region {
+            q = q
+                .filter(records::region_code.ge(region.clone()))
+                .filter(records::region_code.lt(prefix_end(region)));
+        }
+        if let Some(v) = &f.country {
+            q = q.filter(records::country.eq(v.clone()));
+        }
+        if let Some(v) = &f.status {
+            q = q.filter(records::status.eq(v.clone()));
+        }
+        if let Some(v) = &f.priority {
+            q = q.filter(records::priority.eq(v.clone()));
+        }
+        if let Some(v) = &f.kind {
+            q = q.filter(records::kind.eq(v.clone()));
+        }
+        if let Some(v) = &f.owner_org_id {
+            q = q.filter(records::owner_org_id.eq(v.clone()));
+        }
+        if let Some(v) = &f.source_agency_id {
+            q = q.filter(records::source_agency_id.eq(v.clone()));
+        }
+        if let Some(v) = &f.external_id {
+            q = q.filter(records::external_id.eq(v.clone()));
+        }
+        if let Some(tag) = &f.tag {
+            q = q.filter(
+                records::tags
+                    .like(format!("%,{},%", escape_like(tag)))
+                    .escape('\\'),
+            );
+        }
+        if let Some(t) = f.updated_since {
+            q = q.filter(records::updated_at.ge(t));
+        }
+        if let Some(v) = f.is_local {
+            q = q.filter(records::is_local.eq(v));
+        }
+        if let Some(v) = f.is_leading {
+            q = q.filter(records::is_leading.eq(v));
+        }
+        if let Some((name, id)) = &f.after {
+            let id = id.clone();
+            q = match ($sort, name) {
+                (Sort::Created, _) => q.filter(records::id.gt(id)),
+                (Sort::CreatedDesc, _) => q.filter(records::id.lt(id)),
+                (Sort::Name, Some(n)) => q.filter(
+                    records::name
+                        .gt(n.clone())
+                        .or(records::name.eq(n.clone()).and(records::id.gt(id))),
+                ),
+                (Sort::NameDesc, Some(n)) => q.filter(
+                    records::name
+                        .lt(n.clone())
+                        .or(records::name.eq(n.clone()).and(records::id.lt(id))),
+                ),
+                (_, None) => {
+                    return Err(ApiError::invalid_field(
+                        "cursor",
+                        "invalid_cursor",
+                        "the cursor does not fit the sort order",
+                    ));
+                }
+            };
+        }
+        q
+    }};
+}
+
+/// A term of the search index is "rare" below this many records: worth driving a list from.
+/// Above it, matches are dense enough that walking the records in order finds a page quickly.
+const RARE: i64 = 5_000;
+
+/// The rarest of the terms every match must hold (the bigrams of `q`, the industry filter),
+/// when one is rare.
+fn rarest_term(conn: &mut DbConnection, f: &ListFilter) -> Result<Option<String>, ApiError> {
+    let mut terms =
+        f.q.as_deref()
+            .map(|t| grams(&t.to_lowercase()))
+            .unwrap_or_default();
+    if let Some(code) = &f.industry
+        && crate::reference::get().industry(code).is_some()
+    {
+        terms.push(industry_term(code));
+    }
+    let mut best: Option<(i64, String)> = None;
+    for term in terms {
+        let n = term_frequency(conn, &term, RARE)?;
+        if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
+            best = Some((n, term));
+        }
+    }
+    Ok(best.map(|(_, term)| term))
+}
+
 /// One page of records (`limit` rows).
+///
+/// With a rare term among the filters, the page is read along that term's postings: in id
+/// order they are the page itself (each checked against every filter, stopping at `limit`);
+/// in name order the few candidates are read and sorted. Otherwise records are walked in the
+/// page's order through the table's indexes.
 pub fn list(
     conn: &mut DbConnection,
     f: &ListFilter,
     limit: i64,
 ) -> Result<Vec<RecordRow>, ApiError> {
-    let mut q = records::table
-        .filter(records::resource.eq(f.resource))
-        .into_boxed();
-    if !f.include_deleted {
-        q = q.filter(records::deleted_at.is_null());
-    }
-    if let Some(agency) = &f.only_agency {
-        q = if f.resource == "agency" {
-            q.filter(records::id.eq(agency.clone()))
-        } else {
-            q.filter(records::source_agency_id.eq(agency.clone()))
-        };
-    }
-    let mut searched_by_key = false;
-    if let Some(text) = &f.q {
-        let text = text.to_lowercase();
-        // Drive the search from the rarest of the query's bigrams when one is rare enough to
-        // be worth it; a text whose every bigram is common matches densely, and the scan in id
-        // order finds a page of it quickly.
-        const RARE: i64 = 5_000;
-        let mut best: Option<(i64, String)> = None;
-        for gram in grams(&text) {
-            let n = gram_frequency(conn, &gram, RARE)?;
-            if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
-                best = Some((n, gram));
+    let sort = f.sort.unwrap_or(Sort::Created);
+    let driver = rarest_term(conn, f)?;
+    match (driver, sort) {
+        (Some(term), Sort::Created | Sort::CreatedDesc) => {
+            let mut q = record_filters!(
+                record_grams::table
+                    .inner_join(records::table.on(records::id.eq(record_grams::record_id)))
+                    .select(records::all_columns)
+                    .filter(record_grams::gram.eq(term))
+                    .into_boxed(),
+                f,
+                sort
+            );
+            if let Some((_, id)) = &f.after {
+                // The same bound on the postings, so that their index starts there.
+                q = if sort == Sort::Created {
+                    q.filter(record_grams::record_id.gt(id.clone()))
+                } else {
+                    q.filter(record_grams::record_id.lt(id.clone()))
+                };
             }
+            q = if sort == Sort::Created {
+                q.order(record_grams::record_id.asc())
+            } else {
+                q.order(record_grams::record_id.desc())
+            };
+            Ok(q.limit(limit).load(conn)?)
         }
-        if let Some((_, gram)) = best {
-            // The candidates first (fewer than RARE ids), then the records by primary key: the
-            // planners then look up a few thousand rows instead of scanning in id order.
+        (Some(term), _) => {
             let candidates: Vec<String> = record_grams::table
                 .select(record_grams::record_id)
-                .filter(record_grams::gram.eq(gram))
+                .filter(record_grams::gram.eq(term))
                 .load(conn)?;
-            q = q.filter(records::id.eq_any(candidates));
-            searched_by_key = true;
+            // Ordering by an expression no index provides keeps the planners from walking the
+            // name index and testing each row against the candidates: they look the
+            // candidates up and sort those.
+            let q = record_filters!(records::table.into_boxed(), f, sort)
+                .filter(records::id.eq_any(candidates));
+            let id = records::id.concat("");
+            let name = records::name.concat("");
+            let q = if sort == Sort::Name {
+                q.order((name.asc(), id.asc()))
+            } else {
+                q.order((name.desc(), id.desc()))
+            };
+            Ok(q.limit(limit).load(conn)?)
         }
-        q = q.filter(
-            records::search
-                .like(super::like_pattern(&text))
-                .escape('\\'),
-        );
-    }
-    if let Some(code) = &f.industry {
-        q = q.filter(
-            records::industry_codes
-                .like(format!("%,{}%", escape_like(code)))
-                .escape('\\'),
-        );
-    }
-    if let Some(region) = &f.region {
-        q = q
-            .filter(records::region_code.ge(region.clone()))
-            .filter(records::region_code.lt(prefix_end(region)));
-    }
-    if let Some(v) = &f.country {
-        q = q.filter(records::country.eq(v.clone()));
-    }
-    if let Some(v) = &f.status {
-        q = q.filter(records::status.eq(v.clone()));
-    }
-    if let Some(v) = &f.priority {
-        q = q.filter(records::priority.eq(v.clone()));
-    }
-    if let Some(v) = &f.kind {
-        q = q.filter(records::kind.eq(v.clone()));
-    }
-    if let Some(v) = &f.owner_org_id {
-        q = q.filter(records::owner_org_id.eq(v.clone()));
-    }
-    if let Some(v) = &f.source_agency_id {
-        q = q.filter(records::source_agency_id.eq(v.clone()));
-    }
-    if let Some(v) = &f.external_id {
-        q = q.filter(records::external_id.eq(v.clone()));
-    }
-    if let Some(tag) = &f.tag {
-        q = q.filter(
-            records::tags
-                .like(format!("%,{},%", escape_like(tag)))
-                .escape('\\'),
-        );
-    }
-    if let Some(t) = f.updated_since {
-        q = q.filter(records::updated_at.ge(t));
-    }
-    if let Some(v) = f.is_local {
-        q = q.filter(records::is_local.eq(v));
-    }
-    if let Some(v) = f.is_leading {
-        q = q.filter(records::is_leading.eq(v));
-    }
-    let sort = f.sort.unwrap_or(Sort::Created);
-    if let Some((name, id)) = &f.after {
-        let id = id.clone();
-        q = match (sort, name) {
-            (Sort::Created, _) => q.filter(records::id.gt(id)),
-            (Sort::CreatedDesc, _) => q.filter(records::id.lt(id)),
-            (Sort::Name, Some(n)) => q.filter(
-                records::name
-                    .gt(n.clone())
-                    .or(records::name.eq(n.clone()).and(records::id.gt(id))),
-            ),
-            (Sort::NameDesc, Some(n)) => q.filter(
-                records::name
-                    .lt(n.clone())
-                    .or(records::name.eq(n.clone()).and(records::id.lt(id))),
-            ),
-            (_, None) => {
-                return Err(ApiError::invalid_field(
-                    "cursor",
-                    "invalid_cursor",
-                    "the cursor does not fit the sort order",
-                ));
-            }
-        };
-    }
-    q = if searched_by_key {
-        // Ordering by an expression no index provides keeps the planners from walking an
-        // index in order and testing each row against the candidates (a full scan when the
-        // candidates are few): they look the candidates up and sort those.
-        let id = records::id.concat("");
-        let name = records::name.concat("");
-        match sort {
-            Sort::Created => q.order(id.asc()),
-            Sort::CreatedDesc => q.order(id.desc()),
-            Sort::Name => q.order((name.asc(), id.asc())),
-            Sort::NameDesc => q.order((name.desc(), id.desc())),
+        (None, _) => {
+            let q = record_filters!(records::table.into_boxed(), f, sort);
+            let q = match sort {
+                Sort::Created => q.order(records::id.asc()),
+                Sort::CreatedDesc => q.order(records::id.desc()),
+                Sort::Name => q.order((records::name.asc(), records::id.asc())),
+                Sort::NameDesc => q.order((records::name.desc(), records::id.desc())),
+            };
+            Ok(q.limit(limit).load(conn)?)
         }
-    } else {
-        match sort {
-            Sort::Created => q.order(records::id.asc()),
-            Sort::CreatedDesc => q.order(records::id.desc()),
-            Sort::Name => q.order((records::name.asc(), records::id.asc())),
-            Sort::NameDesc => q.order((records::name.desc(), records::id.desc())),
-        }
-    };
-    Ok(q.limit(limit).load(conn)?)
+    }
 }
 
 fn escape_like(text: &str) -> String {
@@ -850,18 +1005,74 @@ pub fn set_memberships(
         enterprise_nodes::table.filter(enterprise_nodes::enterprise_id.eq(enterprise_id)),
     )
     .execute(conn)?;
-    for (node_id, role) in members {
-        diesel::insert_into(enterprise_nodes::table)
-            .values((
-                enterprise_nodes::enterprise_id.eq(enterprise_id),
-                enterprise_nodes::node_id.eq(node_id),
-                enterprise_nodes::role.eq(role),
-                enterprise_nodes::is_local.eq(is_local),
-                enterprise_nodes::is_leading.eq(is_leading),
-            ))
-            .execute(conn)?;
+    let rows: Vec<Membership> = members
+        .iter()
+        .map(|(node_id, role)| Membership {
+            enterprise_id: enterprise_id.to_owned(),
+            node_id: node_id.clone(),
+            role: role.clone(),
+            is_local,
+            is_leading,
+        })
+        .collect();
+    insert_memberships(conn, &rows)
+}
+
+/// An `enterprise_nodes` row: an enterprise on a chain node, with its flags copied so that
+/// the chain views count from the index alone.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = enterprise_nodes)]
+pub struct Membership {
+    pub enterprise_id: String,
+    pub node_id: String,
+    pub role: Option<String>,
+    pub is_local: bool,
+    pub is_leading: bool,
+}
+
+bulk_insert!(
+    /// Inserts membership rows, many per statement.
+    pub fn insert_memberships(enterprise_nodes::table, Membership, 5000)
+);
+
+/// The live records an agency synced under these external ids, by external id.
+pub fn by_external_ids(
+    conn: &mut DbConnection,
+    resource: &str,
+    agency: &str,
+    external_ids: &[String],
+) -> Result<Vec<RecordRow>, ApiError> {
+    let mut out = Vec::new();
+    for chunk in external_ids.chunks(500) {
+        out.extend(
+            records::table
+                .filter(records::resource.eq(resource))
+                .filter(records::source_agency_id.eq(agency))
+                .filter(records::external_id.eq_any(chunk))
+                .filter(records::deleted_at.is_null())
+                .load::<RecordRow>(conn)?,
+        );
     }
-    Ok(())
+    Ok(out)
+}
+
+/// The live records of a resource holding these credit codes: (credit code, id).
+pub fn by_credit_codes(
+    conn: &mut DbConnection,
+    resource: &str,
+    codes: &[String],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(500) {
+        let rows: Vec<(Option<String>, String)> = records::table
+            .select((records::credit_code, records::id))
+            .filter(records::resource.eq(resource))
+            .filter(records::credit_code.eq_any(chunk))
+            .filter(records::deleted_at.is_null())
+            .load(conn)?;
+        out.extend(rows.into_iter().filter_map(|(c, id)| Some((c?, id))));
+    }
+    Ok(out)
 }
 
 /// A `supply_links` row.
@@ -1016,4 +1227,89 @@ pub fn enterprises_on_where(
         .into_iter()
         .filter_map(|(n, e)| rows.get(&e).cloned().map(|r| (n, r)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+    use zhaoshang_types::{AgencyFields, ChainMembership, EnterpriseFields};
+
+    fn row<T: Serialize>(resource: &str, fields: &T) -> RecordRow {
+        RecordRow::new(
+            "0190a0b0-0000-7000-8000-000000000001".into(),
+            resource,
+            "org".into(),
+            Some("user".into()),
+            &Index {
+                name: "x".into(),
+                ..Index::default()
+            },
+            fields,
+        )
+        .expect("row")
+    }
+
+    fn spliced(row: &RecordRow) -> Value {
+        let mut out = Vec::new();
+        row.write_wire_json(&mut out).expect("json");
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn spliced_json_equals_the_wire_form() {
+        let enterprise = EnterpriseFields {
+            name: "巨化股份 \"引号\"".into(),
+            region_code: Some("330802".into()),
+            industry_codes: vec!["2614".into()],
+            chain_nodes: vec![ChainMembership {
+                node_id: "n".into(),
+                role: Some("龙头".into()),
+            }],
+            ..EnterpriseFields::default()
+        };
+        let mut r = row("enterprise", &enterprise);
+        let wire =
+            serde_json::to_value(r.to_wire::<EnterpriseFields>().expect("wire")).expect("value");
+        assert_eq!(spliced(&r), wire);
+        assert_eq!(wire["chain_nodes"][0]["role"], json!("龙头"));
+
+        r.deleted_at = Some(r.updated_at);
+        let wire =
+            serde_json::to_value(r.to_wire::<EnterpriseFields>().expect("wire")).expect("value");
+        assert!(wire.get("deleted_at").is_some());
+        assert_eq!(spliced(&r), wire);
+
+        let agency = row("agency", &AgencyFields::default());
+        let wire =
+            serde_json::to_value(agency.to_wire::<AgencyFields>().expect("wire")).expect("value");
+        assert_eq!(wire["org_id"], json!(agency.id));
+        assert_eq!(spliced(&agency), wire);
+
+        // A record with no stored fields at all still gives one object.
+        let mut empty = agency.clone();
+        empty.data = "{}".into();
+        assert_eq!(spliced(&empty)["id"], json!(agency.id));
+        empty.data = "[]".into();
+        assert!(empty.write_wire_json(&mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn industry_terms_never_meet_bigrams() {
+        let mut r = row("enterprise", &EnterpriseFields::default());
+        r.search = "巨化".into();
+        r.industry_codes = ",C,26,261,2614,".into();
+        let terms: Vec<String> = terms_of_record(&r).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(
+            terms,
+            [
+                "巨化",
+                "industry:C",
+                "industry:26",
+                "industry:261",
+                "industry:2614"
+            ]
+        );
+        assert!(grams("industry:26").iter().all(|g| g.chars().count() == 2));
+    }
 }

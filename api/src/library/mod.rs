@@ -86,6 +86,18 @@ pub trait Resource: 'static {
     ) -> Result<(), ApiError> {
         Ok(())
     }
+
+    /// `after_write` for many records inserted together (batch syncs); resources whose
+    /// companions can be written with multi-row statements do so.
+    fn after_insert_many(
+        conn: &mut DbConnection,
+        items: &[(String, Self::Fields)],
+    ) -> Result<(), ApiError> {
+        for (id, fields) in items {
+            Self::after_write(conn, id, fields, true)?;
+        }
+        Ok(())
+    }
 }
 
 fn enum_str<T: Serialize>(value: &T) -> Option<String> {
@@ -560,6 +572,25 @@ impl Resource for Enterprises {
             .map(|m| (m.node_id.clone(), m.role.clone()))
             .collect();
         store::set_memberships(conn, id, &members, f.is_local, f.is_leading)
+    }
+
+    fn after_insert_many(
+        conn: &mut DbConnection,
+        items: &[(String, EnterpriseFields)],
+    ) -> Result<(), ApiError> {
+        let rows: Vec<store::Membership> = items
+            .iter()
+            .flat_map(|(id, f)| {
+                f.chain_nodes.iter().map(|m| store::Membership {
+                    enterprise_id: id.clone(),
+                    node_id: m.node_id.clone(),
+                    role: m.role.clone(),
+                    is_local: f.is_local,
+                    is_leading: f.is_leading,
+                })
+            })
+            .collect();
+        store::insert_memberships(conn, &rows)
     }
 }
 

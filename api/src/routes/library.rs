@@ -3,6 +3,8 @@
 //! OpenAPI descriptions.
 
 use actix_web::http::{StatusCode, header};
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 use zhaoshang_types::{
@@ -11,7 +13,7 @@ use zhaoshang_types::{
 };
 
 use super::common::{
-    check_version, created, decode_cursor, encode_cursor, if_match, page_limit, to_json,
+    check_version, created, decode_cursor, encode_cursor, etag, if_match, page_limit, to_json,
     version_conflict, with_etag,
 };
 use crate::app::AppState;
@@ -107,23 +109,56 @@ fn check_references<R: Resource>(
     fields: &R::Fields,
     errors: &mut Errors,
 ) -> Result<(), ApiError> {
-    if let Some(owner) = R::owner(fields)
-        && identity::org(conn, owner, false)?.is_none()
-    {
-        errors.push(
-            "owner_org_id",
-            "unknown_reference",
-            format!("no organisation {owner}"),
-        );
+    check_references_memo::<R>(conn, fields, errors, &mut KnownReferences::default())
+}
+
+/// Owners and agencies already looked up (a batch of a thousand items usually names one of
+/// each).
+#[derive(Default)]
+struct KnownReferences {
+    orgs: HashMap<String, bool>,
+    agencies: HashMap<String, bool>,
+}
+
+fn check_references_memo<R: Resource>(
+    conn: &mut DbConnection,
+    fields: &R::Fields,
+    errors: &mut Errors,
+    known: &mut KnownReferences,
+) -> Result<(), ApiError> {
+    if let Some(owner) = R::owner(fields) {
+        let exists = match known.orgs.get(owner) {
+            Some(exists) => *exists,
+            None => {
+                let exists = identity::org(conn, owner, false)?.is_some();
+                known.orgs.insert(owner.to_owned(), exists);
+                exists
+            }
+        };
+        if !exists {
+            errors.push(
+                "owner_org_id",
+                "unknown_reference",
+                format!("no organisation {owner}"),
+            );
+        }
     }
-    if let Some(agency) = R::index(fields).source_agency_id
-        && store::record(conn, "agency", &agency, false)?.is_none()
-    {
-        errors.push(
-            "source_agency_id",
-            "unknown_reference",
-            format!("no agency {agency}"),
-        );
+    if let Some(agency) = R::index(fields).source_agency_id {
+        let exists = match known.agencies.get(&agency) {
+            Some(exists) => *exists,
+            None => {
+                let exists = store::record(conn, "agency", &agency, false)?.is_some();
+                known.agencies.insert(agency.clone(), exists);
+                exists
+            }
+        };
+        if !exists {
+            errors.push(
+                "source_agency_id",
+                "unknown_reference",
+                format!("no agency {agency}"),
+            );
+        }
     }
     R::check_references(conn, fields, errors)
 }
@@ -269,11 +304,25 @@ pub async fn list<R: Resource>(
     } else {
         None
     };
-    let items = rows
-        .iter()
-        .map(RecordRow::to_wire::<R::Fields>)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ContentType::json())
+        .body(page_json(&rows, next_cursor.as_deref())?))
+}
+
+/// A [`Page`] of records as JSON, each record's stored fields spliced in.
+fn page_json(rows: &[RecordRow], next_cursor: Option<&str>) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::with_capacity(64 + rows.iter().map(|r| r.data.len() + 256).sum::<usize>());
+    out.extend_from_slice(b"{\"items\":[");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        row.write_wire_json(&mut out)?;
+    }
+    out.extend_from_slice(b"],\"next_cursor\":");
+    serde_json::to_writer(&mut out, &next_cursor).map_err(ApiError::internal)?;
+    out.push(b'}');
+    Ok(out)
 }
 
 fn accepts_csv(req: &HttpRequest) -> bool {
@@ -374,8 +423,12 @@ pub async fn get<R: Resource>(
         .await?
         .ok_or_else(|| ApiError::not_found("no such record"))?;
     policy::require_visible(p, owner_of(&row))?;
-    let record = row.to_wire::<R::Fields>()?;
-    Ok(with_etag(StatusCode::OK, &record, record.version))
+    let mut body = Vec::with_capacity(row.data.len() + 256);
+    row.write_wire_json(&mut body)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.version)))
+        .insert_header(header::ContentType::json())
+        .body(body))
 }
 
 /// `POST /{resources}`.
@@ -435,19 +488,25 @@ pub fn insert_record<R: Resource>(
     fields: &R::Fields,
     created_by: Option<String>,
 ) -> Result<RecordRow, ApiError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let owner = R::owner(fields).unwrap_or_default().to_owned();
-    let row = RecordRow::new(
-        id.clone(),
+    let row = new_row::<R>(fields, created_by)?;
+    store::insert(conn, &row)?;
+    R::after_write(conn, &row.id, fields, true)?;
+    Ok(row)
+}
+
+/// The row of a new record (a fresh time-ordered id).
+fn new_row<R: Resource>(
+    fields: &R::Fields,
+    created_by: Option<String>,
+) -> Result<RecordRow, ApiError> {
+    RecordRow::new(
+        uuid::Uuid::now_v7().to_string(),
         R::RESOURCE,
-        owner,
+        R::owner(fields).unwrap_or_default().to_owned(),
         created_by,
         &R::index(fields),
         fields,
-    )?;
-    store::insert(conn, &row)?;
-    R::after_write(conn, &id, fields, true)?;
-    Ok(row)
+    )
 }
 
 /// Enterprises are counted by the chain views: a change to them clears the cached views.
@@ -697,122 +756,168 @@ pub async fn batch<R: Resource>(
     let actor = p.audit_actor();
     let results = state
         .db
-        .write(move |conn| {
-            let mut errors: Vec<FieldError> = Vec::new();
-            let mut results = Vec::with_capacity(prepared.len());
-            let mut seen = std::collections::HashMap::new();
-            for (i, fields) in prepared.into_iter().enumerate() {
-                let index = R::index(&fields);
-                let (Some(agency), Some(external)) =
-                    (index.source_agency_id.clone(), index.external_id.clone())
-                else {
-                    continue;
-                };
-                if let Some(first) = seen.insert((agency.clone(), external.clone()), i) {
-                    errors.push(FieldError {
-                        index: Some(i),
-                        field: "external_id".into(),
-                        code: "duplicate".into(),
-                        message: format!("item {first} has the same external_id"),
-                    });
-                    continue;
-                }
-                let mut item_errors = Errors::default();
-                check_references::<R>(conn, &fields, &mut item_errors)?;
-                let existing = store::by_external_id(conn, R::RESOURCE, &agency, &external)?;
-                if let Some(row) = &existing
-                    && !policy::can_write(&principal, owner_of(row))
-                {
-                    item_errors.push(
-                        "external_id",
-                        "forbidden",
-                        "the existing record belongs to another organisation",
-                    );
-                }
-                if let Some(code) = &index.credit_code
-                    && let Some(other) = store::by_credit_code(
-                        conn,
-                        R::RESOURCE,
-                        code,
-                        existing.as_ref().map(|r| r.id.as_str()),
-                    )?
-                {
-                    item_errors.push(
-                        "credit_code",
-                        "conflict",
-                        format!("record {other} has this credit code"),
-                    );
-                }
-                if !item_errors.0.is_empty() {
-                    errors.extend(item_errors.0.into_iter().map(|mut f| {
-                        f.index = Some(i);
-                        f
-                    }));
-                    continue;
-                }
-                let after = to_json(&fields);
-                let (id, outcome) = match existing {
-                    None => {
-                        let id = insert_record::<R>(conn, &fields, actor.id.clone())?.id;
-                        audit::record(
-                            conn,
-                            &actor,
-                            "create",
-                            R::RESOURCE,
-                            Some(&id),
-                            Some(audit::diff(&Value::Null, &after)),
-                        )?;
-                        (id, BatchOutcome::Created)
-                    }
-                    Some(mut row) => {
-                        let before: Value =
-                            serde_json::from_str(&row.data).map_err(ApiError::internal)?;
-                        // The existing owner stays unless the caller may and did name another.
-                        let mut fields = fields;
-                        if !policy::acts_for_all(&principal) {
-                            R::set_owner(&mut fields, row.owner_org_id.clone());
-                        }
-                        let after = to_json(&fields);
-                        if before == after {
-                            (row.id, BatchOutcome::Unchanged)
-                        } else {
-                            row.set_fields(&index, &fields)?;
-                            row.owner_org_id =
-                                R::owner(&fields).unwrap_or(&row.owner_org_id).to_owned();
-                            let previous = row.version;
-                            row.version += 1;
-                            row.updated_at = db::now();
-                            if !store::update(conn, &row, previous)? {
-                                return Err(version_conflict(previous + 1));
-                            }
-                            R::after_write(conn, &row.id, &fields, false)?;
-                            audit::record(
-                                conn,
-                                &actor,
-                                "update",
-                                R::RESOURCE,
-                                Some(&row.id),
-                                Some(audit::diff(&before, &after)),
-                            )?;
-                            (row.id, BatchOutcome::Updated)
-                        }
-                    }
-                };
-                results.push(BatchItemResult {
-                    index: i,
-                    id,
-                    outcome,
-                });
-            }
-            if errors.is_empty() {
-                Ok(results)
-            } else {
-                Err(ApiError::validation(errors))
-            }
-        })
+        .write(move |conn| sync_batch::<R>(conn, &principal, &actor, prepared))
         .await?;
     after_change::<R>(state);
     Ok(HttpResponse::Ok().json(BatchResult { results }))
+}
+
+/// Applies a checked batch in one transaction, as if item after item, with a few queries per
+/// batch rather than per item: the existing records of all external ids and the holders of all
+/// credit codes are read up front, new records and audit rows go in with multi-row statements.
+fn sync_batch<R: Resource>(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    actor: &audit::Actor,
+    prepared: Vec<R::Fields>,
+) -> Result<Vec<BatchItemResult>, ApiError> {
+    let keys: Vec<(String, String)> = prepared
+        .iter()
+        .map(|f| {
+            let index = R::index(f);
+            (
+                index.source_agency_id.unwrap_or_default(),
+                index.external_id.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut per_agency: HashMap<&str, Vec<String>> = HashMap::new();
+    for (agency, external) in &keys {
+        per_agency.entry(agency).or_default().push(external.clone());
+    }
+    let mut existing: HashMap<(String, String), RecordRow> = HashMap::new();
+    for (agency, externals) in per_agency {
+        for row in store::by_external_ids(conn, R::RESOURCE, agency, &externals)? {
+            if let Some(external) = row.external_id.clone() {
+                existing.insert((agency.to_owned(), external), row);
+            }
+        }
+    }
+    // Who holds each credit code named in the batch, kept up to date item by item.
+    let codes: Vec<String> = prepared
+        .iter()
+        .filter_map(|f| R::index(f).credit_code)
+        .collect();
+    let mut holders: HashMap<String, String> = store::by_credit_codes(conn, R::RESOURCE, &codes)?
+        .into_iter()
+        .collect();
+
+    let mut known = KnownReferences::default();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut results = Vec::with_capacity(prepared.len());
+    let mut new_rows = Vec::new();
+    let mut new_items = Vec::new();
+    let mut entries = Vec::new();
+    for (i, (fields, key)) in prepared.into_iter().zip(keys).enumerate() {
+        if let Some(first) = seen.insert(key.clone(), i) {
+            errors.push(FieldError {
+                index: Some(i),
+                field: "external_id".into(),
+                code: "duplicate".into(),
+                message: format!("item {first} has the same external_id"),
+            });
+            continue;
+        }
+        let index = R::index(&fields);
+        let mut item_errors = Errors::default();
+        check_references_memo::<R>(conn, &fields, &mut item_errors, &mut known)?;
+        let existing = existing.remove(&key);
+        if let Some(row) = &existing
+            && !policy::can_write(principal, owner_of(row))
+        {
+            item_errors.push(
+                "external_id",
+                "forbidden",
+                "the existing record belongs to another organisation",
+            );
+        }
+        if let Some(code) = &index.credit_code
+            && let Some(other) = holders.get(code)
+            && existing.as_ref().is_none_or(|r| &r.id != other)
+        {
+            item_errors.push(
+                "credit_code",
+                "conflict",
+                format!("record {other} has this credit code"),
+            );
+        }
+        if !item_errors.0.is_empty() {
+            errors.extend(item_errors.0.into_iter().map(|mut f| {
+                f.index = Some(i);
+                f
+            }));
+            continue;
+        }
+        let Some(mut row) = existing else {
+            let row = new_row::<R>(&fields, actor.id.clone())?;
+            if let Some(code) = &index.credit_code {
+                holders.insert(code.clone(), row.id.clone());
+            }
+            entries.push(audit::Entry {
+                action: "create",
+                resource_id: row.id.clone(),
+                changes: audit::diff(&Value::Null, &to_json(&fields)),
+            });
+            results.push(BatchItemResult {
+                index: i,
+                id: row.id.clone(),
+                outcome: BatchOutcome::Created,
+            });
+            new_items.push((row.id.clone(), fields));
+            new_rows.push(row);
+            continue;
+        };
+        let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
+        // The existing owner stays unless the caller may and did name another.
+        let mut fields = fields;
+        if !policy::acts_for_all(principal) {
+            R::set_owner(&mut fields, row.owner_org_id.clone());
+        }
+        let after = to_json(&fields);
+        if before == after {
+            results.push(BatchItemResult {
+                index: i,
+                id: row.id,
+                outcome: BatchOutcome::Unchanged,
+            });
+            continue;
+        }
+        if let Some(old) = &row.credit_code
+            && holders.get(old) == Some(&row.id)
+        {
+            holders.remove(old);
+        }
+        if let Some(code) = &index.credit_code {
+            holders.insert(code.clone(), row.id.clone());
+        }
+        row.set_fields(&index, &fields)?;
+        row.owner_org_id = R::owner(&fields).unwrap_or(&row.owner_org_id).to_owned();
+        let previous = row.version;
+        row.version += 1;
+        row.updated_at = db::now();
+        if !store::update(conn, &row, previous)? {
+            return Err(version_conflict(previous + 1));
+        }
+        R::after_write(conn, &row.id, &fields, false)?;
+        entries.push(audit::Entry {
+            action: "update",
+            resource_id: row.id.clone(),
+            changes: audit::diff(&before, &after),
+        });
+        results.push(BatchItemResult {
+            index: i,
+            id: row.id,
+            outcome: BatchOutcome::Updated,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    store::insert_many(conn, &new_rows)?;
+    R::after_insert_many(conn, &new_items)?;
+    audit::record_many(conn, actor, R::RESOURCE, &entries)?;
+    Ok(results)
 }
 
 // --- contacts ---

@@ -1,0 +1,1 @@
+DELETE FROM record_grams WHERE gram LIKE 'industry:%';
