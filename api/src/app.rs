@@ -38,6 +38,8 @@ pub struct AppState {
     pub login_lock: std::time::Duration,
     /// Chain trees and gap analyses, recomputed at most every few seconds.
     pub chain_cache: Arc<crate::routes::chains::ChainCache>,
+    /// How many records hold each search term, for choosing how lists are read.
+    pub term_counts: Arc<crate::db::library::TermCounts>,
 }
 
 /// Issuer and audience of this server's tokens.
@@ -67,6 +69,7 @@ impl AppState {
             login_max_failures: config.login_max_failures,
             login_lock: std::time::Duration::from_secs(config.login_lock_secs),
             chain_cache: Arc::default(),
+            term_counts: Arc::default(),
         })
     }
 }
@@ -147,9 +150,19 @@ impl Application {
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(factory_state.clone()))
             .shutdown_timeout(config.shutdown_timeout);
-        if let Some(workers) = config.workers {
-            server = server.workers(workers.max(1));
-        }
+        let workers = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        // Database work runs on each worker's blocking pool; threads beyond the connections
+        // would only wait for one (and each keeps its own allocator arena: memory, not speed).
+        let per_worker = usize::try_from(config.db_pool_size)
+            .unwrap_or(16)
+            .div_ceil(workers)
+            .max(2);
+        server = server
+            .workers(workers)
+            .worker_max_blocking_threads(per_worker);
         let server = server
             .listen(listener)
             .with_context(|| format!("cannot listen on {}", config.bind))?

@@ -1,5 +1,9 @@
 //! Queries of the shared information library.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -218,16 +222,17 @@ pub fn record(
     id: &str,
     include_deleted: bool,
 ) -> Result<Option<RecordRow>, ApiError> {
-    // Not boxed: a fixed statement is prepared once per connection and cached.
+    // Not boxed, and on the backend's own connection: a fixed statement is prepared once per
+    // connection and cached (through the MultiConnection it would be parsed every time).
     let q = records::table
         .filter(records::id.eq(id))
         .filter(records::resource.eq(resource));
-    Ok(if include_deleted {
-        q.first(conn).optional()?
-    } else {
-        q.filter(records::deleted_at.is_null())
-            .first(conn)
-            .optional()?
+    let live = q.filter(records::deleted_at.is_null());
+    Ok(match (conn, include_deleted) {
+        (DbConnection::Sqlite(c), true) => q.first(c).optional()?,
+        (DbConnection::Sqlite(c), false) => live.first(c).optional()?,
+        (DbConnection::Postgres(c), true) => q.first(c).optional()?,
+        (DbConnection::Postgres(c), false) => live.first(c).optional()?,
     })
 }
 
@@ -637,13 +642,53 @@ macro_rules! record_filters {
     }};
 }
 
-/// A term of the search index is "rare" below this many records: worth driving a list from.
-/// Above it, matches are dense enough that walking the records in order finds a page quickly.
-const RARE: i64 = 5_000;
+/// Terms held by more records than this are not worth driving a list from: matches are dense
+/// enough that walking the records themselves in order finds a page as quickly.
+const COMMON: i64 = 200_000;
+/// In name order the candidates of the driving term are all read and sorted: only when fewer.
+const FEW: i64 = 5_000;
+/// How long a counted term is trusted: counts only choose the way a list is read, never what
+/// it holds, so a stale count costs speed at worst.
+const COUNT_TTL: Duration = Duration::from_secs(60);
 
-/// The rarest of the terms every match must hold (the bigrams of `q`, the industry filter),
-/// when one is rare.
-fn rarest_term(conn: &mut DbConnection, f: &ListFilter) -> Result<Option<String>, ApiError> {
+/// Posting counts of search terms (capped at [`COMMON`]), counted from the index and kept for
+/// a minute: a common bigram or industry costs one index walk a minute instead of one per
+/// request.
+#[derive(Debug, Default)]
+pub struct TermCounts {
+    counts: Mutex<HashMap<String, (i64, Instant)>>,
+}
+
+impl TermCounts {
+    fn get(&self, conn: &mut DbConnection, term: &str) -> Result<i64, ApiError> {
+        let now = Instant::now();
+        if let Ok(counts) = self.counts.lock()
+            && let Some((n, at)) = counts.get(term)
+            && now.duration_since(*at) < COUNT_TTL
+        {
+            return Ok(*n);
+        }
+        let n = term_frequency(conn, term, COMMON)?;
+        if let Ok(mut counts) = self.counts.lock() {
+            if counts.len() >= 10_000 {
+                counts.retain(|_, (_, at)| now.duration_since(*at) < COUNT_TTL);
+                if counts.len() >= 10_000 {
+                    counts.clear();
+                }
+            }
+            counts.insert(term.to_owned(), (n, now));
+        }
+        Ok(n)
+    }
+}
+
+/// The terms every match must hold (the bigrams of `q`, the industry filter) that are not
+/// common, rarest first, with their counts.
+fn uncommon_terms(
+    conn: &mut DbConnection,
+    counts: &TermCounts,
+    f: &ListFilter,
+) -> Result<Vec<(i64, String)>, ApiError> {
     let mut terms =
         f.q.as_deref()
             .map(|t| grams(&t.to_lowercase()))
@@ -653,31 +698,34 @@ fn rarest_term(conn: &mut DbConnection, f: &ListFilter) -> Result<Option<String>
     {
         terms.push(industry_term(code));
     }
-    let mut best: Option<(i64, String)> = None;
+    let mut out = Vec::with_capacity(terms.len());
     for term in terms {
-        let n = term_frequency(conn, &term, RARE)?;
-        if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
-            best = Some((n, term));
+        let n = counts.get(conn, &term)?;
+        if n < COMMON {
+            out.push((n, term));
         }
     }
-    Ok(best.map(|(_, term)| term))
+    out.sort();
+    Ok(out)
 }
 
 /// One page of records (`limit` rows).
 ///
-/// With a rare term among the filters, the page is read along that term's postings: in id
-/// order they are the page itself (each checked against every filter, stopping at `limit`);
-/// in name order the few candidates are read and sorted. Otherwise records are walked in the
-/// page's order through the table's indexes.
+/// With a term among the filters that is not common, the page is read along that term's
+/// postings: in id order they are the page itself (each checked against every filter,
+/// stopping at `limit`); in name order, when they are few, the candidates are read and
+/// sorted. Otherwise records are walked in the page's order through the table's indexes.
 pub fn list(
     conn: &mut DbConnection,
+    counts: &TermCounts,
     f: &ListFilter,
     limit: i64,
 ) -> Result<Vec<RecordRow>, ApiError> {
     let sort = f.sort.unwrap_or(Sort::Created);
-    let driver = rarest_term(conn, f)?;
+    let mut terms = uncommon_terms(conn, counts, f)?.into_iter();
+    let driver = terms.next();
     match (driver, sort) {
-        (Some(term), Sort::Created | Sort::CreatedDesc) => {
+        (Some((_, term)), Sort::Created | Sort::CreatedDesc) => {
             let mut q = record_filters!(
                 record_grams::table
                     .inner_join(records::table.on(records::id.eq(record_grams::record_id)))
@@ -687,6 +735,20 @@ pub fn list(
                 f,
                 sort
             );
+            // The other terms are probed in the index (compact, and near at hand) before a
+            // candidate's record is read from the table, rarest first. `LIMIT 1` keeps SQLite
+            // (3.53+) from turning each EXISTS into a join whose order it would choose itself
+            // without knowing which term is rare: walking a common term's postings for every
+            // candidate made a four-character search five times slower.
+            for (_, other) in terms {
+                q = q.filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(
+                        "EXISTS (SELECT 1 FROM record_grams AS other_term WHERE other_term.gram = ",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(other)
+                    .sql(" AND other_term.record_id = record_grams.record_id LIMIT 1)"),
+                );
+            }
             if let Some((_, id)) = &f.after {
                 // The same bound on the postings, so that their index starts there.
                 q = if sort == Sort::Created {
@@ -702,7 +764,7 @@ pub fn list(
             };
             Ok(q.limit(limit).load(conn)?)
         }
-        (Some(term), _) => {
+        (Some((n, term)), _) if n < FEW => {
             let candidates: Vec<String> = record_grams::table
                 .select(record_grams::record_id)
                 .filter(record_grams::gram.eq(term))
@@ -721,7 +783,7 @@ pub fn list(
             };
             Ok(q.limit(limit).load(conn)?)
         }
-        (None, _) => {
+        _ => {
             let q = record_filters!(records::table.into_boxed(), f, sort);
             let q = match sort {
                 Sort::Created => q.order(records::id.asc()),

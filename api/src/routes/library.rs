@@ -272,6 +272,7 @@ pub async fn list<R: Resource>(
         sort: Some(sort),
         after,
     };
+    let counts = state.term_counts.clone();
     if csv {
         let rows = state
             .db
@@ -279,7 +280,7 @@ pub async fn list<R: Resource>(
                 let mut all = Vec::new();
                 let mut f = filter;
                 loop {
-                    let page = store::list(conn, &f, 1000)?;
+                    let page = store::list(conn, &counts, &f, 1000)?;
                     let done = page.len() < 1000 || all.len() >= 100_000;
                     if let Some(last) = page.last() {
                         f.after = Some((Some(last.name.clone()), last.id.clone()));
@@ -295,7 +296,7 @@ pub async fn list<R: Resource>(
     }
     let rows = state
         .db
-        .read(move |conn| store::list(conn, &filter, limit + 1))
+        .read(move |conn| store::list(conn, &counts, &filter, limit + 1))
         .await?;
     let mut rows = rows;
     let next_cursor = if rows.len() as i64 > limit {
@@ -419,7 +420,7 @@ pub async fn get<R: Resource>(
     let include_deleted = policy::sees_deleted(p);
     let row = state
         .db
-        .read(move |conn| store::record(conn, R::RESOURCE, &id, include_deleted))
+        .read_short(move |conn| store::record(conn, R::RESOURCE, &id, include_deleted))
         .await?
         .ok_or_else(|| ApiError::not_found("no such record"))?;
     policy::require_visible(p, owner_of(&row))?;
