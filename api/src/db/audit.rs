@@ -135,12 +135,16 @@ pub fn record_many(
             })
             .collect();
         match conn {
-            DbConnection::Postgres(c) => diesel::insert_into(audit_log::table)
-                .values(&values)
-                .execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_into(audit_log::table)
-                .values(&values)
-                .execute(c)?,
+            DbConnection::Postgres(c) => super::uncached(c, |c| {
+                diesel::insert_into(audit_log::table)
+                    .values(&values)
+                    .execute(c)
+            })?,
+            DbConnection::Sqlite(c) => super::uncached(c, |c| {
+                diesel::insert_into(audit_log::table)
+                    .values(&values)
+                    .execute(c)
+            })?,
         };
     }
     Ok(())
