@@ -134,18 +134,9 @@ pub fn record_many(
                 )
             })
             .collect();
-        match conn {
-            DbConnection::Postgres(c) => super::uncached(c, |c| {
-                diesel::insert_into(audit_log::table)
-                    .values(&values)
-                    .execute(c)
-            })?,
-            DbConnection::Sqlite(c) => super::uncached(c, |c| {
-                diesel::insert_into(audit_log::table)
-                    .values(&values)
-                    .execute(c)
-            })?,
-        };
+        crate::multi_row!(&mut *conn, |c| diesel::insert_into(audit_log::table)
+            .values(&values)
+            .execute(c))?;
     }
     Ok(())
 }

@@ -257,14 +257,9 @@ macro_rules! bulk_insert {
         ) -> Result<(), $crate::error::ApiError> {
             use diesel::RunQueryDsl as _;
             for chunk in rows.chunks($per) {
-                match conn {
-                    $crate::db::DbConnection::Postgres(c) => $crate::db::uncached(c, |c| {
-                        diesel::insert_into($table).values(chunk).execute(c)
-                    })?,
-                    $crate::db::DbConnection::Sqlite(c) => $crate::db::uncached(c, |c| {
-                        diesel::insert_into($table).values(chunk).execute(c)
-                    })?,
-                };
+                $crate::multi_row!(&mut *conn, |c| diesel::insert_into($table)
+                    .values(chunk)
+                    .execute(c))?;
             }
             Ok(())
         }
@@ -327,18 +322,9 @@ pub fn insert_grams(conn: &mut DbConnection, rows: &[(String, String)]) -> Resul
             .iter()
             .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)))
             .collect();
-        match conn {
-            DbConnection::Postgres(c) => super::uncached(c, |c| {
-                diesel::insert_into(record_grams::table)
-                    .values(&values)
-                    .execute(c)
-            })?,
-            DbConnection::Sqlite(c) => super::uncached(c, |c| {
-                diesel::insert_into(record_grams::table)
-                    .values(&values)
-                    .execute(c)
-            })?,
-        };
+        crate::multi_row!(&mut *conn, |c| diesel::insert_into(record_grams::table)
+            .values(&values)
+            .execute(c))?;
     }
     Ok(())
 }

@@ -437,6 +437,18 @@ pub fn like_pattern(text: &str) -> String {
     out
 }
 
+/// Runs a multi-row statement on the backend's own connection (the MultiConnection has no
+/// multi-row inserts), uncached (see [`uncached`]).
+#[macro_export]
+macro_rules! multi_row {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres(c) => $crate::db::uncached(c, |$c| $body),
+            $crate::db::DbConnection::Sqlite(c) => $crate::db::uncached(c, |$c| $body),
+        }
+    };
+}
+
 /// Runs a multi-row statement without keeping it prepared: its text changes with the number
 /// of rows, and diesel's statement cache (unbounded) would keep every variant of it for the
 /// life of the connection (seen as RSS growing by tens of megabytes per thousand synced

@@ -120,45 +120,47 @@ struct KnownReferences {
     agencies: HashMap<String, bool>,
 }
 
+/// Whether `key` exists, looked up once per batch.
+fn remembered(
+    known: &mut HashMap<String, bool>,
+    key: &str,
+    lookup: impl FnOnce() -> Result<bool, ApiError>,
+) -> Result<bool, ApiError> {
+    if let Some(exists) = known.get(key) {
+        return Ok(*exists);
+    }
+    let exists = lookup()?;
+    known.insert(key.to_owned(), exists);
+    Ok(exists)
+}
+
 fn check_references_memo<R: Resource>(
     conn: &mut DbConnection,
     fields: &R::Fields,
     errors: &mut Errors,
     known: &mut KnownReferences,
 ) -> Result<(), ApiError> {
-    if let Some(owner) = R::owner(fields) {
-        let exists = match known.orgs.get(owner) {
-            Some(exists) => *exists,
-            None => {
-                let exists = identity::org(conn, owner, false)?.is_some();
-                known.orgs.insert(owner.to_owned(), exists);
-                exists
-            }
-        };
-        if !exists {
-            errors.push(
-                "owner_org_id",
-                "unknown_reference",
-                format!("no organisation {owner}"),
-            );
-        }
+    if let Some(owner) = R::owner(fields)
+        && !remembered(&mut known.orgs, owner, || {
+            Ok(identity::org(conn, owner, false)?.is_some())
+        })?
+    {
+        errors.push(
+            "owner_org_id",
+            "unknown_reference",
+            format!("no organisation {owner}"),
+        );
     }
-    if let Some(agency) = R::index(fields).source_agency_id {
-        let exists = match known.agencies.get(&agency) {
-            Some(exists) => *exists,
-            None => {
-                let exists = store::record(conn, "agency", &agency, false)?.is_some();
-                known.agencies.insert(agency.clone(), exists);
-                exists
-            }
-        };
-        if !exists {
-            errors.push(
-                "source_agency_id",
-                "unknown_reference",
-                format!("no agency {agency}"),
-            );
-        }
+    if let Some(agency) = R::index(fields).source_agency_id
+        && !remembered(&mut known.agencies, &agency, || {
+            Ok(store::record(conn, "agency", &agency, false)?.is_some())
+        })?
+    {
+        errors.push(
+            "source_agency_id",
+            "unknown_reference",
+            format!("no agency {agency}"),
+        );
     }
     R::check_references(conn, fields, errors)
 }
