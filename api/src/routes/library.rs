@@ -700,18 +700,20 @@ pub async fn batch<R: Resource>(
             "batch syncs are for agencies, the bureau and administrators",
         ));
     }
-    let Some(Value::Array(items)) = body.get("items").cloned() else {
+    let mut body = match body {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    let Some(Value::Array(items)) = body.remove("items") else {
         return Err(ApiError::invalid_field(
             "items",
             "required",
             "send {\"items\": [...]}",
         ));
     };
-    if let Some(map) = body.as_object() {
-        let unknown = unknown_keys(map, &["items"], None);
-        if !unknown.is_empty() {
-            return Err(ApiError::validation(unknown));
-        }
+    let unknown = unknown_keys(&body, &["items"], None);
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(unknown));
     }
     if items.is_empty() || items.len() > MAX_BATCH {
         return Err(ApiError::invalid_field(
