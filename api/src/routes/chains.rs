@@ -119,7 +119,7 @@ fn check_node_parent(
 /// Add a node to an industry's chain. 新增产业链环节。
 #[utoipa::path(tag = "industries", params(("id" = String, Path, description = "Industry id")),
     request_body = ChainNodeFields, responses((status = 201, body = ChainNode)))]
-#[post("/industries/{id}/nodes")]
+#[post("/{id}/nodes")]
 pub async fn create_node(
     state: web::Data<AppState>,
     p: Principal,
@@ -187,7 +187,7 @@ async fn node_and_industry(
 
 /// Read a chain node. 查看产业链环节。
 #[utoipa::path(tag = "industries", params(("id" = String, Path)), responses((status = 200, body = ChainNode)))]
-#[get("/chain-nodes/{id}")]
+#[get("/{id}")]
 pub async fn get_node(
     state: web::Data<AppState>,
     p: Principal,
@@ -203,7 +203,7 @@ pub async fn get_node(
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     request_body(content = Value, content_type = "application/merge-patch+json"),
     responses((status = 200, body = ChainNode)))]
-#[patch("/chain-nodes/{id}")]
+#[patch("/{id}")]
 pub async fn update_node(
     state: web::Data<AppState>,
     p: Principal,
@@ -263,7 +263,7 @@ pub async fn update_node(
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     responses((status = 204, description = "Deleted"),
               (status = 409, description = "It has child nodes", body = zhaoshang_types::Problem, content_type = "application/problem+json")))]
-#[delete("/chain-nodes/{id}")]
+#[delete("/{id}")]
 pub async fn delete_node(
     state: web::Data<AppState>,
     p: Principal,
@@ -308,7 +308,7 @@ pub async fn delete_node(
 /// enterprises. 产业链图谱。
 #[utoipa::path(tag = "industries", params(("id" = String, Path, description = "Industry id")),
     responses((status = 200, body = ChainTree)))]
-#[get("/industries/{id}/chain")]
+#[get("/{id}/chain")]
 pub async fn chain(
     state: web::Data<AppState>,
     p: Principal,
@@ -394,7 +394,7 @@ pub async fn chain(
 /// 缺链分析。
 #[utoipa::path(tag = "industries", params(("id" = String, Path, description = "Industry id")),
     responses((status = 200, body = ChainGaps)))]
-#[get("/industries/{id}/gaps")]
+#[get("/{id}/gaps")]
 pub async fn gaps(
     state: web::Data<AppState>,
     p: Principal,
@@ -490,7 +490,7 @@ pub async fn gaps(
 
 /// Supply links in which the enterprise takes part. 供应关系。
 #[utoipa::path(tag = "enterprises", params(("id" = String, Path)), responses((status = 200, body = Page<SupplyLink>)))]
-#[get("/enterprises/{id}/links")]
+#[get("/{id}/links")]
 pub async fn list_links(
     state: web::Data<AppState>,
     p: Principal,
@@ -510,7 +510,7 @@ pub async fn list_links(
 /// Add a supply link; the enterprise must be the supplier or the customer. 新增供应关系。
 #[utoipa::path(tag = "enterprises", params(("id" = String, Path)), request_body = SupplyLinkFields,
     responses((status = 201, body = SupplyLink)))]
-#[post("/enterprises/{id}/links")]
+#[post("/{id}/links")]
 pub async fn create_link(
     state: web::Data<AppState>,
     p: Principal,
@@ -594,7 +594,7 @@ pub async fn create_link(
 /// Remove a supply link (soft). 删除供应关系。
 #[utoipa::path(tag = "enterprises", params(("id" = String, Path), ("link_id" = String, Path)),
     responses((status = 204, description = "Deleted")))]
-#[delete("/enterprises/{id}/links/{link_id}")]
+#[delete("/{id}/links/{link_id}")]
 pub async fn delete_link(
     state: web::Data<AppState>,
     p: Principal,
@@ -617,7 +617,7 @@ pub async fn delete_link(
 
 /// Investors an agency brought, by status, and its enterprises. 中介机构引荐统计。
 #[utoipa::path(tag = "agencies", params(("id" = String, Path)), responses((status = 200, body = AgencyStats)))]
-#[get("/agencies/{id}/stats")]
+#[get("/{id}/stats")]
 pub async fn agency_stats(
     state: web::Data<AppState>,
     p: Principal,

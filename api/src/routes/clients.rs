@@ -17,7 +17,7 @@ use crate::extract::ApiJson;
 
 /// List service clients (administrators). 接入客户端列表。
 #[utoipa::path(tag = "identity", params(ClientQuery), responses((status = 200, body = Page<ServiceClient>)))]
-#[get("/clients")]
+#[get("")]
 pub async fn list_clients(
     state: web::Data<AppState>,
     principal: Principal,
@@ -43,7 +43,7 @@ pub async fn list_clients(
 
 /// Read one service client (administrators). 接入客户端详情。
 #[utoipa::path(tag = "identity", params(("id" = String, Path)), responses((status = 200, body = ServiceClient)))]
-#[get("/clients/{id}")]
+#[get("/{id}")]
 pub async fn get_client(
     state: web::Data<AppState>,
     principal: Principal,
@@ -64,7 +64,7 @@ pub async fn get_client(
 /// this once. 新建接入客户端（密钥只显示一次）。
 #[utoipa::path(tag = "identity", request_body = NewClient,
     responses((status = 201, body = ClientCreated, headers(("Location" = String), ("ETag" = String)))))]
-#[post("/clients")]
+#[post("")]
 pub async fn create_client(
     state: web::Data<AppState>,
     principal: Principal,
@@ -148,7 +148,7 @@ fn new_secret() -> String {
 #[utoipa::path(tag = "identity", request_body = ClientPatch,
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     responses((status = 200, body = ServiceClient)))]
-#[patch("/clients/{id}")]
+#[patch("/{id}")]
 pub async fn update_client(
     state: web::Data<AppState>,
     principal: Principal,
@@ -210,7 +210,7 @@ pub async fn update_client(
 #[utoipa::path(tag = "identity",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     responses((status = 204, description = "Revoked")))]
-#[delete("/clients/{id}")]
+#[delete("/{id}")]
 pub async fn revoke_client(
     state: web::Data<AppState>,
     principal: Principal,

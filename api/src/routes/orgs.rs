@@ -17,7 +17,7 @@ use crate::extract::ApiJson;
 
 /// List organisations. 组织列表。
 #[utoipa::path(tag = "identity", params(OrgQuery), responses((status = 200, body = Page<Org>)))]
-#[get("/orgs")]
+#[get("")]
 pub async fn list_orgs(
     state: web::Data<AppState>,
     principal: Principal,
@@ -52,7 +52,7 @@ pub async fn list_orgs(
 /// Read one organisation. 组织详情。
 #[utoipa::path(tag = "identity", params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, body = Org, headers(("ETag" = String, description = "The version")))))]
-#[get("/orgs/{id}")]
+#[get("/{id}")]
 pub async fn get_org(
     state: web::Data<AppState>,
     principal: Principal,
@@ -73,7 +73,7 @@ pub async fn get_org(
 /// Create an organisation (administrators). 新建组织。
 #[utoipa::path(tag = "identity", request_body = NewOrg,
     responses((status = 201, body = Org, headers(("Location" = String), ("ETag" = String)))))]
-#[post("/orgs")]
+#[post("")]
 pub async fn create_org(
     state: web::Data<AppState>,
     principal: Principal,
@@ -138,7 +138,7 @@ pub async fn create_org(
 #[utoipa::path(tag = "identity", request_body = OrgPatch,
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     responses((status = 200, body = Org)))]
-#[patch("/orgs/{id}")]
+#[patch("/{id}")]
 pub async fn update_org(
     state: web::Data<AppState>,
     principal: Principal,
@@ -212,7 +212,7 @@ pub async fn update_org(
     responses((status = 204, description = "Deleted"),
               (status = 409, description = "It still has active users or clients", body = zhaoshang_types::Problem,
                content_type = "application/problem+json")))]
-#[delete("/orgs/{id}")]
+#[delete("/{id}")]
 pub async fn delete_org(
     state: web::Data<AppState>,
     principal: Principal,

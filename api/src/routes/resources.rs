@@ -134,45 +134,45 @@ record_routes!(
     Investors,
     InvestorFields,
     "investors",
-    "/investors",
-    "/investors/{id}",
-    "/investors/{id}/restore"
+    "",
+    "/{id}",
+    "/{id}/restore"
 );
 record_routes!(
     agencies,
     Agencies,
     AgencyFields,
     "agencies",
-    "/agencies",
-    "/agencies/{id}",
-    "/agencies/{id}/restore"
+    "",
+    "/{id}",
+    "/{id}/restore"
 );
 record_routes!(
     target_regions,
     TargetRegions,
     TargetRegionFields,
     "target-regions",
-    "/target-regions",
-    "/target-regions/{id}",
-    "/target-regions/{id}/restore"
+    "",
+    "/{id}",
+    "/{id}/restore"
 );
 record_routes!(
     industries,
     Industries,
     IndustryFields,
     "industries",
-    "/industries",
-    "/industries/{id}",
-    "/industries/{id}/restore"
+    "",
+    "/{id}",
+    "/{id}/restore"
 );
 record_routes!(
     enterprises,
     Enterprises,
     EnterpriseFields,
     "enterprises",
-    "/enterprises",
-    "/enterprises/{id}",
-    "/enterprises/{id}/restore"
+    "",
+    "/{id}",
+    "/{id}/restore"
 );
 
 macro_rules! batch_route {
@@ -311,13 +311,13 @@ contact_routes!(
     investor_contacts,
     Investors,
     "investors",
-    "/investors/{id}/contacts",
-    "/investors/{id}/contacts/{contact_id}"
+    "/{id}/contacts",
+    "/{id}/contacts/{contact_id}"
 );
 contact_routes!(
     agency_contacts,
     Agencies,
     "agencies",
-    "/agencies/{id}/contacts",
-    "/agencies/{id}/contacts/{contact_id}"
+    "/{id}/contacts",
+    "/{id}/contacts/{contact_id}"
 );

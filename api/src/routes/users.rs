@@ -16,7 +16,7 @@ use crate::extract::ApiJson;
 
 /// List users (administrators). 用户列表。
 #[utoipa::path(tag = "identity", params(UserQuery), responses((status = 200, body = Page<User>)))]
-#[get("/users")]
+#[get("")]
 pub async fn list_users(
     state: web::Data<AppState>,
     principal: Principal,
@@ -46,7 +46,7 @@ pub async fn list_users(
 
 /// Read one user (administrators). 用户详情。
 #[utoipa::path(tag = "identity", params(("id" = String, Path)), responses((status = 200, body = User)))]
-#[get("/users/{id}")]
+#[get("/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -66,7 +66,7 @@ pub async fn get_user(
 /// Create a user (administrators). 新建用户。
 #[utoipa::path(tag = "identity", request_body = NewUser,
     responses((status = 201, body = User, headers(("Location" = String), ("ETag" = String)))))]
-#[post("/users")]
+#[post("")]
 pub async fn create_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -130,7 +130,7 @@ pub async fn create_user(
 #[utoipa::path(tag = "identity", request_body = UserPatch,
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     responses((status = 200, body = User)))]
-#[patch("/users/{id}")]
+#[patch("/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -228,7 +228,7 @@ pub async fn update_user(
 #[utoipa::path(tag = "identity",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
     responses((status = 204, description = "Deactivated")))]
-#[delete("/users/{id}")]
+#[delete("/{id}")]
 pub async fn delete_user(
     state: web::Data<AppState>,
     principal: Principal,

@@ -103,6 +103,31 @@ async fn wrong_method_body(db: TestDb) {
     );
     let body = json(res).await;
     assert_eq!(body["code"], "method_not_allowed");
+
+    // Inside a resource's scope: a known path with another method, and an unknown sub-path.
+    let res = test::call_service(
+        &app,
+        TestRequest::put()
+            .uri("/api/v1/enterprises/e-1")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        res.headers()
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok()),
+        Some("GET, DELETE, PATCH")
+    );
+    let res = test::call_service(
+        &app,
+        TestRequest::get()
+            .uri("/api/v1/enterprises/e-1/nope")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(res).await["code"], "not_found");
 }
 
 db_test!(metrics_count_requests_by_route, metrics_body);
@@ -125,6 +150,21 @@ async fn metrics_body(db: TestDb) {
     );
     assert!(text.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 3"#));
     assert!(text.contains("db_pool_max_connections 4"), "{text}");
+
+    // Routes in a resource's scope are labelled with their whole pattern.
+    test::call_service(
+        &app,
+        TestRequest::get()
+            .uri("/api/v1/enterprises/e-1")
+            .to_request(),
+    )
+    .await;
+    let res = test::call_service(&app, TestRequest::get().uri("/metrics").to_request()).await;
+    let text = String::from_utf8(test::read_body(res).await.to_vec()).expect("utf-8");
+    assert!(
+        text.contains(r#"route="/api/v1/enterprises/{id}",status="401""#),
+        "{text}"
+    );
 }
 
 db_test!(docs_are_served, docs_body);
