@@ -1,6 +1,8 @@
 //! Access tokens: JWTs signed with HS256 by this server.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use anyhow::Context as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -31,8 +33,42 @@ pub struct Claims {
     pub jti: String,
 }
 
+/// Tokens already verified, with their claims, so that a caller's next request skips the
+/// signature check. An entry is used only before its token's `exp`; the whole map is cleared
+/// when it is full of live tokens.
+#[derive(Default)]
+struct Verified(Mutex<HashMap<Box<str>, Claims>>);
+
+impl Verified {
+    /// Distinct live tokens kept at most (a few hundred bytes each).
+    const CAPACITY: usize = 4096;
+
+    fn get(&self, token: &str, now: u64) -> Option<Claims> {
+        let map = self.0.lock().ok()?;
+        map.get(token).filter(|c| now < c.exp).cloned()
+    }
+
+    fn put(&self, token: &str, claims: &Claims, now: u64) {
+        if now >= claims.exp {
+            return;
+        }
+        let Ok(mut map) = self.0.lock() else { return };
+        if map.len() >= Self::CAPACITY {
+            map.retain(|_, c| now < c.exp);
+            if map.len() >= Self::CAPACITY {
+                map.clear();
+            }
+        }
+        map.insert(token.into(), claims.clone());
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.lock().map(|m| m.len()).unwrap_or_default()
+    }
+}
+
 /// Signs and verifies tokens.
-#[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -43,6 +79,7 @@ pub struct TokenKeys {
     pub audience: String,
     /// Lifetime of issued tokens in seconds.
     pub ttl_secs: u64,
+    verified: Verified,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -80,6 +117,7 @@ impl TokenKeys {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl_secs,
+            verified: Verified::default(),
         })
     }
 
@@ -107,8 +145,19 @@ impl TokenKeys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
-    /// Verifies signature, algorithm (HS256 only), issuer, audience and times.
+    /// Verifies signature, algorithm (HS256 only), issuer, audience and times. A token that
+    /// verified before and has not expired is answered from memory.
     pub fn verify(&self, token: &str) -> Result<Claims, InvalidToken> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
+        let claims = self.verify_signed(token)?;
+        self.verified.put(token, &claims, now);
+        Ok(claims)
+    }
+
+    fn verify_signed(&self, token: &str) -> Result<Claims, InvalidToken> {
         use jsonwebtoken::errors::ErrorKind;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
@@ -218,5 +267,72 @@ mod tests {
         let other = TokenKeys::new(&[8; 32], "zhaoshang", "zhaoshang-api", 60).expect("keys");
         assert!(other.verify(&token).is_err());
         assert!(TokenKeys::new(b"short", "i", "a", 60).is_err());
+    }
+
+    fn signed(keys: &TokenKeys, exp: u64) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            iss: "zhaoshang".into(),
+            aud: "zhaoshang-api".into(),
+            sub: "u1".into(),
+            kind: "user".into(),
+            org: "o1".into(),
+            role: "admin".into(),
+            iat: now - 100,
+            nbf: now - 100,
+            exp,
+            jti: "j".into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)
+            .expect("encode")
+    }
+
+    #[test]
+    fn verified_tokens_are_remembered_only_while_they_live() {
+        let keys = TokenKeys::new(&[7; 32], "zhaoshang", "zhaoshang-api", 60).expect("keys");
+        let now = jsonwebtoken::get_current_timestamp();
+        let live = signed(&keys, now + 3600);
+        let first = keys.verify(&live).expect("valid");
+        assert_eq!(keys.verified.len(), 1);
+        assert_eq!(keys.verify(&live).expect("remembered"), first);
+        assert_eq!(keys.verified.len(), 1);
+
+        // A forged copy of a remembered token is still checked: another signature fails.
+        let (unsigned, _) = live.rsplit_once('.').expect("three parts");
+        let forged = format!("{unsigned}.AAAA");
+        assert!(keys.verify(&forged).is_err());
+        assert_eq!(keys.verified.len(), 1);
+
+        // Past `exp` but within the leeway: accepted, never remembered.
+        let ending = signed(&keys, now - 5);
+        assert!(keys.verify(&ending).is_ok());
+        assert_eq!(keys.verified.len(), 1);
+        // A remembered entry is not served once its token has expired.
+        assert!(keys.verified.get(&live, now + 3600).is_none());
+        assert!(keys.verified.get(&live, now).is_some());
+        // Past the leeway: rejected.
+        let expired = signed(&keys, now - 100);
+        assert_eq!(
+            keys.verify(&expired).map_err(|e| e.0),
+            Err("the token has expired".to_owned())
+        );
+    }
+
+    #[test]
+    fn remembered_tokens_stay_bounded() {
+        let keys = TokenKeys::new(&[7; 32], "zhaoshang", "zhaoshang-api", 60).expect("keys");
+        let claims = keys
+            .verify(&keys.issue("user", "u1", "o1", "admin").expect("issue"))
+            .expect("valid");
+        let now = jsonwebtoken::get_current_timestamp();
+        for i in 0..Verified::CAPACITY + 10 {
+            keys.verified.put(&format!("t{i}"), &claims, now);
+        }
+        assert!(keys.verified.len() <= Verified::CAPACITY);
+        assert!(
+            keys.verified
+                .get(&format!("t{}", Verified::CAPACITY + 9), now)
+                .is_some()
+        );
     }
 }
