@@ -165,7 +165,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition (format 0.0.4), followed by `extra` lines.
-    pub fn render(&self, extra: &[(&str, &str, f64)]) -> String {
+    pub fn render(&self, extra: &[Extra<'_>]) -> String {
         let mut out = String::new();
         let map = match self.series.read() {
             Ok(map) => map,
@@ -214,14 +214,33 @@ impl Metrics {
                 "http_request_duration_seconds_count{{{labels}}} {count}"
             );
         }
-        for (name, help, value) in extra {
+        for Extra {
+            name,
+            help,
+            kind,
+            value,
+        } in extra
+        {
             let _ = writeln!(
                 out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
         }
         out
     }
+}
+
+/// A series from outside the request metrics (the database pool, the WAL checkpointer).
+#[derive(Debug, Clone, Copy)]
+pub struct Extra<'a> {
+    /// Metric name.
+    pub name: &'a str,
+    /// `# HELP` text.
+    pub help: &'a str,
+    /// `gauge` or `counter`.
+    pub kind: &'a str,
+    /// Current value.
+    pub value: f64,
 }
 
 fn escape(label: &str) -> String {

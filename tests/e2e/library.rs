@@ -940,6 +940,79 @@ async fn agency_isolation(db: TestDb) {
 }
 
 db_test!(
+    batches_larger_than_one_statement_are_written_whole,
+    large_batches
+);
+/// 250 items are written with two full multi-row statements (kept prepared, so the second
+/// batch reuses them) and a shorter last one: every record, search term and audit row lands.
+async fn large_batches(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let (_, agency) = agency_user(&app, &admin, "宁波某招商顾问").await;
+    for round in 0..2u64 {
+        let items: Vec<InvestorFields> = (0..250u64)
+            .map(|i| InvestorFields {
+                external_id: Some(format!("NB-{round}-{i}")),
+                credit_code: Some(credit_code(10_000 + round * 1000 + i)),
+                ..investor(&format!("甬商{round}号{i:03}户"))
+            })
+            .collect();
+        let result = agency.investors().batch_upsert(&items).await.expect("sync");
+        assert_eq!(result.results.len(), 250);
+        assert!(
+            result
+                .results
+                .iter()
+                .all(|r| r.outcome == BatchOutcome::Created)
+        );
+        // Items from the first chunk, the second and the last, found by their names' terms.
+        for i in [0u64, 150, 249] {
+            let found = admin
+                .investors()
+                .list(&LibraryQuery {
+                    q: Some(format!("{round}号{i:03}户")),
+                    ..LibraryQuery::default()
+                })
+                .await
+                .expect("search");
+            assert_eq!(found.items.len(), 1, "round {round} item {i}");
+            assert_eq!(
+                found.items[0].fields.external_id.as_deref(),
+                Some(format!("NB-{round}-{i}").as_str())
+            );
+        }
+    }
+    let mut query = LibraryQuery {
+        q: Some("甬商".into()),
+        limit: Some(200),
+        ..LibraryQuery::default()
+    };
+    let mut total = 0;
+    loop {
+        let page = admin.investors().list(&query).await.expect("page");
+        total += page.items.len();
+        match page.next_cursor {
+            Some(c) => query.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(total, 500);
+    let audit: Vec<_> = admin
+        .audit(AuditQuery {
+            resource_type: Some("investor".into()),
+            action: Some("create".into()),
+            ..AuditQuery::default()
+        })
+        .try_collect()
+        .await
+        .expect("audit");
+    let mut audited: Vec<_> = audit.iter().filter_map(|a| a.resource_id.clone()).collect();
+    audited.sort();
+    audited.dedup();
+    assert_eq!(audited.len(), 500);
+}
+
+db_test!(
     batch_syncs_are_all_or_nothing_with_per_item_results,
     batch_sync
 );

@@ -116,7 +116,8 @@ pub fn record_many(
     entries: &[Entry],
 ) -> Result<(), ApiError> {
     let at = super::now();
-    for chunk in entries.chunks(1000) {
+    const PER: usize = 100;
+    for chunk in entries.chunks(PER) {
         let values: Vec<_> = chunk
             .iter()
             .map(|e| {
@@ -134,9 +135,11 @@ pub fn record_many(
                 )
             })
             .collect();
-        crate::multi_row!(&mut *conn, |c| diesel::insert_into(audit_log::table)
-            .values(&values)
-            .execute(c))?;
+        crate::multi_row!(&mut *conn, keep = chunk.len() == PER, |c| {
+            diesel::insert_into(audit_log::table)
+                .values(&values)
+                .execute(c)
+        })?;
     }
     Ok(())
 }

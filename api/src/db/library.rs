@@ -246,7 +246,7 @@ pub fn insert(conn: &mut DbConnection, row: &RecordRow) -> Result<(), ApiError> 
 
 /// Multi-row inserts on the backend's own connection (the MultiConnection has none), in
 /// statements small enough for both backends' parameter limits (SQLite 32,766, PostgreSQL
-/// 65,535).
+/// 65,535). Full chunks are kept prepared: keep `$per` modest (each connection holds one).
 #[macro_export]
 macro_rules! bulk_insert {
     ($(#[$doc:meta])* $vis:vis fn $name:ident($table:path, $row:ty, $per:expr)) => {
@@ -257,7 +257,7 @@ macro_rules! bulk_insert {
         ) -> Result<(), $crate::error::ApiError> {
             use diesel::RunQueryDsl as _;
             for chunk in rows.chunks($per) {
-                $crate::multi_row!(&mut *conn, |c| diesel::insert_into($table)
+                $crate::multi_row!(&mut *conn, keep = chunk.len() == $per, |c| diesel::insert_into($table)
                     .values(chunk)
                     .execute(c))?;
             }
@@ -266,7 +266,7 @@ macro_rules! bulk_insert {
     };
 }
 
-bulk_insert!(fn insert_record_rows(records::table, RecordRow, 1000));
+bulk_insert!(fn insert_record_rows(records::table, RecordRow, 100));
 
 /// Inserts many records (and their search index) with multi-row statements.
 pub fn insert_many(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), ApiError> {
@@ -317,14 +317,17 @@ pub fn terms_of_record(row: &RecordRow) -> Vec<(String, String)> {
 
 /// Inserts bigram rows (gram, record id), many per statement.
 pub fn insert_grams(conn: &mut DbConnection, rows: &[(String, String)]) -> Result<(), ApiError> {
-    for chunk in rows.chunks(5000) {
+    const PER: usize = 500;
+    for chunk in rows.chunks(PER) {
         let values: Vec<_> = chunk
             .iter()
             .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)))
             .collect();
-        crate::multi_row!(&mut *conn, |c| diesel::insert_into(record_grams::table)
-            .values(&values)
-            .execute(c))?;
+        crate::multi_row!(&mut *conn, keep = chunk.len() == PER, |c| {
+            diesel::insert_into(record_grams::table)
+                .values(&values)
+                .execute(c)
+        })?;
     }
     Ok(())
 }
@@ -1088,7 +1091,7 @@ pub struct Membership {
 
 bulk_insert!(
     /// Inserts membership rows, many per statement.
-    pub fn insert_memberships(enterprise_nodes::table, Membership, 5000)
+    pub fn insert_memberships(enterprise_nodes::table, Membership, 500)
 );
 
 /// The live records an agency synced under these external ids, by external id.

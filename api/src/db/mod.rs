@@ -157,9 +157,12 @@ impl ConnectionManager {
             DatabaseUrl::Sqlite(path) => {
                 ensure_parent_dir(path)?;
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                // The WAL is copied back into the database by the pool's checkpointer thread
+                // (`Checkpointer`); a commit does it itself only when that falls far behind.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA wal_autocheckpoint = 16000;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -204,6 +207,75 @@ pub struct Database {
     /// SQLite has one writer at a time; taking this lock before a write transaction turns
     /// lock-upgrade failures (`database is locked`) into orderly waiting.
     write_lock: Arc<Mutex<()>>,
+    /// SQLite: the thread that checkpoints the WAL; it stops when the last handle is dropped.
+    checkpointer: Option<Arc<Checkpointer>>,
+}
+
+/// Copies SQLite's write-ahead log back into the database file every half second on a
+/// connection of its own (`PRAGMA wal_checkpoint(PASSIVE)`: it never waits for readers or
+/// the writer). Without it the commit that crosses SQLite's auto-checkpoint threshold does the
+/// copying, and its fsync, while its caller waits — a sixth of the time of a batch sync.
+#[derive(Debug)]
+pub struct Checkpointer {
+    /// Dropping the sender ends the thread.
+    _stop: std::sync::mpsc::Sender<()>,
+    stats: Arc<CheckpointStats>,
+}
+
+/// What the checkpointer has done, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct CheckpointStats {
+    /// Checkpoints run.
+    pub runs: std::sync::atomic::AtomicU64,
+    /// WAL frames copied into the database.
+    pub frames: std::sync::atomic::AtomicU64,
+    /// Checkpoints that failed (the error is logged).
+    pub failures: std::sync::atomic::AtomicU64,
+}
+
+impl Checkpointer {
+    const EVERY: Duration = Duration::from_millis(500);
+
+    fn start(manager: &ConnectionManager) -> anyhow::Result<Self> {
+        let mut conn = match manager.connect()? {
+            DbConnection::Sqlite(c) => c,
+            DbConnection::Postgres(_) => anyhow::bail!("only SQLite has a write-ahead log to copy"),
+        };
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let stats = Arc::new(CheckpointStats::default());
+        let counts = stats.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                use std::sync::mpsc::RecvTimeoutError;
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::EVERY) {
+                    match checkpoint(&mut conn) {
+                        Ok(frames) => {
+                            counts.runs.fetch_add(1, Relaxed);
+                            counts.frames.fetch_add(frames, Relaxed);
+                        }
+                        Err(e) => {
+                            counts.failures.fetch_add(1, Relaxed);
+                            tracing::warn!(error = %e, "WAL checkpoint failed");
+                        }
+                    }
+                }
+            })
+            .context("cannot start the checkpoint thread")?;
+        Ok(Self { _stop: stop, stats })
+    }
+}
+
+/// One passive checkpoint: the number of frames it copied.
+fn checkpoint(conn: &mut diesel::SqliteConnection) -> QueryResult<u64> {
+    #[derive(QueryableByName)]
+    struct Outcome {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        checkpointed: i32,
+    }
+    let outcome: Outcome = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(conn)?;
+    Ok(u64::try_from(outcome.checkpointed).unwrap_or(0))
 }
 
 impl std::fmt::Debug for Database {
@@ -234,6 +306,10 @@ impl Database {
             tracing::info!(migrations = ?applied, "applied migrations");
         }
         let manager = ConnectionManager::new(url.clone());
+        let checkpointer = match url.kind() {
+            DbKind::Sqlite => Some(Arc::new(Checkpointer::start(&manager)?)),
+            DbKind::Postgres => None,
+        };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(pool_size.min(2)))
@@ -247,7 +323,13 @@ impl Database {
             pool,
             kind: url.kind(),
             write_lock: Arc::new(Mutex::new(())),
+            checkpointer,
         })
+    }
+
+    /// What the WAL checkpointer has done (SQLite only).
+    pub fn checkpoint_stats(&self) -> Option<&CheckpointStats> {
+        self.checkpointer.as_deref().map(|c| &*c.stats)
     }
 
     /// The backend.
@@ -441,12 +523,27 @@ pub fn like_pattern(text: &str) -> String {
 /// multi-row inserts), uncached (see [`uncached`]).
 #[macro_export]
 macro_rules! multi_row {
-    ($conn:expr, |$c:ident| $body:expr) => {
+    ($conn:expr, keep = $keep:expr, |$c:ident| $body:expr) => {
         match $conn {
-            $crate::db::DbConnection::Postgres(c) => $crate::db::uncached(c, |$c| $body),
-            $crate::db::DbConnection::Sqlite(c) => $crate::db::uncached(c, |$c| $body),
+            $crate::db::DbConnection::Postgres(c) => $crate::db::kept_if($keep, c, |$c| $body),
+            $crate::db::DbConnection::Sqlite(c) => $crate::db::kept_if($keep, c, |$c| $body),
         }
     };
+}
+
+/// Runs a multi-row statement kept prepared (`keep`: a full chunk, whose text is always the
+/// same, so the connection keeps one statement per kind) or not (a last, shorter chunk,
+/// whose text varies with its length; see [`uncached`]). Parsing a statement of a thousand
+/// rows took a tenth of the time of a batch sync.
+pub fn kept_if<C, T>(
+    keep: bool,
+    conn: &mut C,
+    f: impl FnOnce(&mut C) -> diesel::QueryResult<T>,
+) -> diesel::QueryResult<T>
+where
+    C: diesel::Connection,
+{
+    if keep { f(conn) } else { uncached(conn, f) }
 }
 
 /// Runs a multi-row statement without keeping it prepared: its text changes with the number
@@ -465,4 +562,33 @@ where
     let result = f(conn);
     conn.set_prepared_statement_cache_size(CacheSize::Unbounded);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering::Relaxed;
+
+    /// Writes reach the database file through the background checkpointer, not only when a
+    /// commit crosses SQLite's auto-checkpoint threshold (16,000 pages, far above these writes).
+    #[test]
+    fn sqlite_wal_is_checkpointed_in_the_background() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("wal.db").display()))
+            .expect("url");
+        let db = Database::open(&url, 2).expect("open");
+        let stats = db.checkpoint_stats().expect("SQLite has a checkpointer");
+        let mut conn = db.pool.get().expect("connection");
+        conn.batch_execute(
+            "CREATE TABLE wal_probe (n INTEGER); INSERT INTO wal_probe VALUES (1), (2), (3);",
+        )
+        .expect("write");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while stats.frames.load(Relaxed) == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(stats.runs.load(Relaxed) > 0);
+        assert!(stats.frames.load(Relaxed) > 0, "nothing was checkpointed");
+        assert_eq!(stats.failures.load(Relaxed), 0);
+    }
 }

@@ -7,6 +7,7 @@ use zhaoshang_types::{Health, Problem, Readiness};
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::telemetry::Extra;
 
 /// Liveness: the process is up (the database is not consulted).
 ///
@@ -63,24 +64,57 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Readiness>, 
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    use std::sync::atomic::Ordering::Relaxed;
+    let gauge = |name, help, value| Extra {
+        name,
+        help,
+        kind: "gauge",
+        value,
+    };
+    let counter = |name, help, value: &std::sync::atomic::AtomicU64| Extra {
+        name,
+        help,
+        kind: "counter",
+        value: value.load(Relaxed) as f64,
+    };
     let pool = state.db.pool_stats();
-    let text = state.metrics.render(&[
-        (
+    let mut extra = vec![
+        gauge(
             "db_pool_connections",
             "Open database connections.",
             f64::from(pool.connections),
         ),
-        (
+        gauge(
             "db_pool_idle_connections",
             "Open database connections not in use.",
             f64::from(pool.idle),
         ),
-        (
+        gauge(
             "db_pool_max_connections",
             "Largest number of database connections.",
             f64::from(pool.max_size),
         ),
-    ]);
+    ];
+    if let Some(wal) = state.db.checkpoint_stats() {
+        extra.extend([
+            counter(
+                "sqlite_wal_checkpoints_total",
+                "Background WAL checkpoints run.",
+                &wal.runs,
+            ),
+            counter(
+                "sqlite_wal_checkpointed_frames_total",
+                "WAL frames copied into the database by background checkpoints.",
+                &wal.frames,
+            ),
+            counter(
+                "sqlite_wal_checkpoint_failures_total",
+                "Background WAL checkpoints that failed.",
+                &wal.failures,
+            ),
+        ]);
+    }
+    let text = state.metrics.render(&extra);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text)
