@@ -761,7 +761,7 @@ pub async fn batch<R: Resource>(
     let actor = p.audit_actor();
     let results = state
         .db
-        .write(move |conn| sync_batch::<R>(conn, &principal, &actor, prepared))
+        .write_bulk(move |conn| sync_batch::<R>(conn, &principal, &actor, prepared))
         .await?;
     after_change::<R>(state);
     Ok(HttpResponse::Ok().json(BatchResult { results }))
