@@ -123,23 +123,31 @@ pub fn record_many(
             .map(|e| {
                 (
                     audit_log::at.eq(at),
-                    audit_log::actor_id.eq(actor.id.as_deref()),
-                    audit_log::actor_name.eq(actor.name.as_deref()),
-                    audit_log::org_id.eq(actor.org_id.as_deref()),
+                    // Owned values: a full chunk's statement is kept by its type.
+                    audit_log::actor_id.eq(actor.id.clone()),
+                    audit_log::actor_name.eq(actor.name.clone()),
+                    audit_log::org_id.eq(actor.org_id.clone()),
                     audit_log::action.eq(e.action),
-                    audit_log::resource_type.eq(resource_type),
-                    audit_log::resource_id.eq(Some(e.resource_id.as_str())),
-                    audit_log::request_id.eq(actor.request_id.as_deref()),
-                    audit_log::ip.eq(actor.ip.as_deref()),
+                    audit_log::resource_type.eq(resource_type.to_owned()),
+                    audit_log::resource_id.eq(Some(e.resource_id.clone())),
+                    audit_log::request_id.eq(actor.request_id.clone()),
+                    audit_log::ip.eq(actor.ip.clone()),
                     audit_log::changes.eq(Some(e.changes.to_string())),
                 )
             })
             .collect();
-        crate::multi_row!(&mut *conn, keep = chunk.len() == PER, |c| {
-            diesel::insert_into(audit_log::table)
-                .values(&values)
-                .execute(c)
-        })?;
+        match <[_; PER]>::try_from(values) {
+            Ok(full) => crate::multi_row!(&mut *conn, |c| {
+                diesel::insert_into(audit_log::table)
+                    .values(full)
+                    .execute(c)
+            })?,
+            Err(values) => crate::multi_row!(&mut *conn, |c| {
+                diesel::insert_into(audit_log::table)
+                    .values(values)
+                    .execute(c)
+            })?,
+        };
     }
     Ok(())
 }

@@ -241,12 +241,13 @@ pub fn insert(conn: &mut DbConnection, row: &RecordRow) -> Result<(), ApiError> 
     diesel::insert_into(records::table)
         .values(row)
         .execute(conn)?;
-    insert_grams(conn, &terms_of_record(row))
+    insert_grams(conn, terms_of_record(row))
 }
 
 /// Multi-row inserts on the backend's own connection (the MultiConnection has none), in
 /// statements small enough for both backends' parameter limits (SQLite 32,766, PostgreSQL
-/// 65,535). Full chunks are kept prepared: keep `$per` modest (each connection holds one).
+/// 65,535). Full chunks are kept prepared (see `multi_row!`): keep `$per` modest, each
+/// connection holds one such statement.
 #[macro_export]
 macro_rules! bulk_insert {
     ($(#[$doc:meta])* $vis:vis fn $name:ident($table:path, $row:ty, $per:expr)) => {
@@ -257,9 +258,14 @@ macro_rules! bulk_insert {
         ) -> Result<(), $crate::error::ApiError> {
             use diesel::RunQueryDsl as _;
             for chunk in rows.chunks($per) {
-                $crate::multi_row!(&mut *conn, keep = chunk.len() == $per, |c| diesel::insert_into($table)
-                    .values(chunk)
-                    .execute(c))?;
+                match <&[$row; $per]>::try_from(chunk) {
+                    Ok(full) => $crate::multi_row!(&mut *conn, |c| diesel::insert_into($table)
+                        .values(full)
+                        .execute(c))?,
+                    Err(_) => $crate::multi_row!(&mut *conn, |c| diesel::insert_into($table)
+                        .values(chunk)
+                        .execute(c))?,
+                };
             }
             Ok(())
         }
@@ -272,7 +278,7 @@ bulk_insert!(fn insert_record_rows(records::table, RecordRow, 100));
 pub fn insert_many(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), ApiError> {
     insert_record_rows(conn, rows)?;
     let terms: Vec<(String, String)> = rows.iter().flat_map(terms_of_record).collect();
-    insert_grams(conn, &terms)
+    insert_grams(conn, terms)
 }
 
 /// The distinct bigrams of a text (lower case), within each `\u{1f}`-separated part, without
@@ -316,18 +322,27 @@ pub fn terms_of_record(row: &RecordRow) -> Vec<(String, String)> {
 }
 
 /// Inserts bigram rows (gram, record id), many per statement.
-pub fn insert_grams(conn: &mut DbConnection, rows: &[(String, String)]) -> Result<(), ApiError> {
+pub fn insert_grams(conn: &mut DbConnection, rows: Vec<(String, String)>) -> Result<(), ApiError> {
     const PER: usize = 500;
-    for chunk in rows.chunks(PER) {
-        let values: Vec<_> = chunk
-            .iter()
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let values: Vec<_> = rows
+            .by_ref()
+            .take(PER)
             .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)))
             .collect();
-        crate::multi_row!(&mut *conn, keep = chunk.len() == PER, |c| {
-            diesel::insert_into(record_grams::table)
-                .values(&values)
-                .execute(c)
-        })?;
+        match <[_; PER]>::try_from(values) {
+            Ok(full) => crate::multi_row!(&mut *conn, |c| {
+                diesel::insert_into(record_grams::table)
+                    .values(full)
+                    .execute(c)
+            })?,
+            Err(values) => crate::multi_row!(&mut *conn, |c| {
+                diesel::insert_into(record_grams::table)
+                    .values(values)
+                    .execute(c)
+            })?,
+        };
     }
     Ok(())
 }
@@ -369,7 +384,7 @@ pub fn update(conn: &mut DbConnection, row: &RecordRow, expected: i64) -> Result
     }) {
         diesel::delete(record_grams::table.filter(record_grams::record_id.eq(&row.id)))
             .execute(conn)?;
-        insert_grams(conn, &terms_of_record(row))?;
+        insert_grams(conn, terms_of_record(row))?;
     }
     let n = diesel::update(
         records::table
@@ -1103,15 +1118,14 @@ pub fn by_external_ids(
 ) -> Result<Vec<RecordRow>, ApiError> {
     let mut out = Vec::new();
     for chunk in external_ids.chunks(500) {
-        // Uncached: the statement's text changes with the number of ids.
-        out.extend(super::uncached(conn, |c| {
+        out.extend(
             records::table
                 .filter(records::resource.eq(resource))
                 .filter(records::source_agency_id.eq(agency))
                 .filter(records::external_id.eq_any(chunk))
                 .filter(records::deleted_at.is_null())
-                .load::<RecordRow>(c)
-        })?);
+                .load::<RecordRow>(conn)?,
+        );
     }
     Ok(out)
 }
@@ -1124,14 +1138,12 @@ pub fn by_credit_codes(
 ) -> Result<Vec<(String, String)>, ApiError> {
     let mut out = Vec::new();
     for chunk in codes.chunks(500) {
-        let rows: Vec<(Option<String>, String)> = super::uncached(conn, |c| {
-            records::table
-                .select((records::credit_code, records::id))
-                .filter(records::resource.eq(resource))
-                .filter(records::credit_code.eq_any(chunk))
-                .filter(records::deleted_at.is_null())
-                .load(c)
-        })?;
+        let rows: Vec<(Option<String>, String)> = records::table
+            .select((records::credit_code, records::id))
+            .filter(records::resource.eq(resource))
+            .filter(records::credit_code.eq_any(chunk))
+            .filter(records::deleted_at.is_null())
+            .load(conn)?;
         out.extend(rows.into_iter().filter_map(|(c, id)| Some((c?, id))));
     }
     Ok(out)

@@ -596,48 +596,21 @@ pub fn like_pattern(text: &str) -> String {
 }
 
 /// Runs a multi-row statement on the backend's own connection (the MultiConnection has no
-/// multi-row inserts), uncached (see [`uncached`]).
+/// multi-row inserts).
+///
+/// diesel keeps a statement prepared only when its text cannot vary: a multi-row insert of a
+/// slice (its text changes with the number of rows) or an `IN` list is prepared for each use
+/// and never kept. Full chunks are therefore passed as arrays (`[T; N]`), whose statement is
+/// prepared once per connection; only the shorter last chunk is parsed each time (parsing
+/// statements of a thousand rows took a tenth of the time of a batch sync).
 #[macro_export]
 macro_rules! multi_row {
-    ($conn:expr, keep = $keep:expr, |$c:ident| $body:expr) => {
+    ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
-            $crate::db::DbConnection::Postgres(c) => $crate::db::kept_if($keep, c, |$c| $body),
-            $crate::db::DbConnection::Sqlite(c) => $crate::db::kept_if($keep, c, |$c| $body),
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
         }
     };
-}
-
-/// Runs a multi-row statement kept prepared (`keep`: a full chunk, whose text is always the
-/// same, so the connection keeps one statement per kind) or not (a last, shorter chunk,
-/// whose text varies with its length; see [`uncached`]). Parsing a statement of a thousand
-/// rows took a tenth of the time of a batch sync.
-pub fn kept_if<C, T>(
-    keep: bool,
-    conn: &mut C,
-    f: impl FnOnce(&mut C) -> diesel::QueryResult<T>,
-) -> diesel::QueryResult<T>
-where
-    C: diesel::Connection,
-{
-    if keep { f(conn) } else { uncached(conn, f) }
-}
-
-/// Runs a multi-row statement without keeping it prepared: its text changes with the number
-/// of rows, and diesel's statement cache (unbounded) would keep every variant of it for the
-/// life of the connection (seen as RSS growing by tens of megabytes per thousand synced
-/// records). The connection's cache starts afresh afterwards.
-pub fn uncached<C, T>(
-    conn: &mut C,
-    f: impl FnOnce(&mut C) -> diesel::QueryResult<T>,
-) -> diesel::QueryResult<T>
-where
-    C: diesel::Connection,
-{
-    use diesel::connection::CacheSize;
-    conn.set_prepared_statement_cache_size(CacheSize::Disabled);
-    let result = f(conn);
-    conn.set_prepared_statement_cache_size(CacheSize::Unbounded);
-    result
 }
 
 #[cfg(test)]
