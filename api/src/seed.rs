@@ -1308,5 +1308,5 @@ pub async fn seed_scale(database: &Database, n: usize, seed: u64) -> anyhow::Res
     })
 }
 
-crate::bulk_insert!(fn bulk_contacts(contacts::table, ContactRow, 2000));
-crate::bulk_insert!(fn bulk_links(supply_links::table, LinkRow, 3000));
+crate::bulk_insert!(fn bulk_contacts(contacts::table, ContactRow, 2000, 2000));
+crate::bulk_insert!(fn bulk_links(supply_links::table, LinkRow, 3000, 3000));

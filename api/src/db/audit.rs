@@ -116,8 +116,11 @@ pub fn record_many(
     entries: &[Entry],
 ) -> Result<(), ApiError> {
     let at = super::now();
+    // SQLite keeps full chunks prepared; PostgreSQL takes as few statements as it can (see
+    // `bulk_insert!`).
     const PER: usize = 100;
-    for chunk in entries.chunks(PER) {
+    let pg = matches!(conn, DbConnection::Postgres(_));
+    for chunk in entries.chunks(if pg { 1000 } else { PER }) {
         let values: Vec<_> = chunk
             .iter()
             .map(|e| {
@@ -136,17 +139,27 @@ pub fn record_many(
                 )
             })
             .collect();
-        match <[_; PER]>::try_from(values) {
+        let values = if pg {
+            Err(values)
+        } else {
+            <[_; PER]>::try_from(values)
+        };
+        match values {
             Ok(full) => crate::multi_row!(&mut *conn, |c| {
                 diesel::insert_into(audit_log::table)
                     .values(full)
                     .execute(c)
             })?,
-            Err(values) => crate::multi_row!(&mut *conn, |c| {
-                diesel::insert_into(audit_log::table)
+            Err(values) => match conn {
+                DbConnection::Postgres(c) => super::pg_uncached(c, |c| {
+                    diesel::insert_into(audit_log::table)
+                        .values(values)
+                        .execute(c)
+                })?,
+                DbConnection::Sqlite(c) => diesel::insert_into(audit_log::table)
                     .values(values)
-                    .execute(c)
-            })?,
+                    .execute(c)?,
+            },
         };
     }
     Ok(())

@@ -613,6 +613,21 @@ macro_rules! multi_row {
     };
 }
 
+/// Runs `f` on a PostgreSQL connection with diesel's statement cache switched off (and
+/// emptied afterwards). Measured, not explained: with the cache on, PostgreSQL batch syncs ran
+/// at about 1,900 records/s, with it off around their multi-row statements and `IN` lookups at
+/// about 3,500 (10,000 records, this machine), although diesel keeps none of those statements.
+pub fn pg_uncached<T>(
+    conn: &mut diesel::PgConnection,
+    f: impl FnOnce(&mut diesel::PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    use diesel::connection::CacheSize;
+    conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+    let result = f(conn);
+    conn.set_prepared_statement_cache_size(CacheSize::Unbounded);
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
