@@ -982,21 +982,17 @@ async fn large_batches(db: TestDb) {
             );
         }
     }
-    let mut query = LibraryQuery {
-        q: Some("甬商".into()),
-        limit: Some(200),
-        ..LibraryQuery::default()
-    };
-    let mut total = 0;
-    loop {
-        let page = admin.investors().list(&query).await.expect("page");
-        total += page.items.len();
-        match page.next_cursor {
-            Some(c) => query.cursor = Some(c),
-            None => break,
-        }
-    }
-    assert_eq!(total, 500);
+    let all: Vec<_> = admin
+        .investors()
+        .stream(LibraryQuery {
+            q: Some("甬商".into()),
+            limit: Some(200),
+            ..LibraryQuery::default()
+        })
+        .try_collect()
+        .await
+        .expect("pages");
+    assert_eq!(all.len(), 500);
     let audit: Vec<_> = admin
         .audit(AuditQuery {
             resource_type: Some("investor".into()),

@@ -116,52 +116,22 @@ pub fn record_many(
     entries: &[Entry],
 ) -> Result<(), ApiError> {
     let at = super::now();
-    // SQLite keeps full chunks prepared; PostgreSQL takes as few statements as it can (see
-    // `bulk_insert!`).
-    const PER: usize = 100;
-    let pg = matches!(conn, DbConnection::Postgres(_));
-    for chunk in entries.chunks(if pg { 1000 } else { PER }) {
-        let values: Vec<_> = chunk
-            .iter()
-            .map(|e| {
-                (
-                    audit_log::at.eq(at),
-                    // Owned values: a full chunk's statement is kept by its type.
-                    audit_log::actor_id.eq(actor.id.clone()),
-                    audit_log::actor_name.eq(actor.name.clone()),
-                    audit_log::org_id.eq(actor.org_id.clone()),
-                    audit_log::action.eq(e.action),
-                    audit_log::resource_type.eq(resource_type.to_owned()),
-                    audit_log::resource_id.eq(Some(e.resource_id.clone())),
-                    audit_log::request_id.eq(actor.request_id.clone()),
-                    audit_log::ip.eq(actor.ip.clone()),
-                    audit_log::changes.eq(Some(e.changes.to_string())),
-                )
-            })
-            .collect();
-        let values = if pg {
-            Err(values)
-        } else {
-            <[_; PER]>::try_from(values)
-        };
-        match values {
-            Ok(full) => crate::multi_row!(&mut *conn, |c| {
-                diesel::insert_into(audit_log::table)
-                    .values(full)
-                    .execute(c)
-            })?,
-            Err(values) => match conn {
-                DbConnection::Postgres(c) => super::pg_uncached(c, |c| {
-                    diesel::insert_into(audit_log::table)
-                        .values(values)
-                        .execute(c)
-                })?,
-                DbConnection::Sqlite(c) => diesel::insert_into(audit_log::table)
-                    .values(values)
-                    .execute(c)?,
-            },
-        };
-    }
+    // Owned values: on SQLite a full chunk's statement is kept by its type (`insert_rows!`).
+    let rows = entries.iter().map(|e| {
+        (
+            audit_log::at.eq(at),
+            audit_log::actor_id.eq(actor.id.clone()),
+            audit_log::actor_name.eq(actor.name.clone()),
+            audit_log::org_id.eq(actor.org_id.clone()),
+            audit_log::action.eq(e.action),
+            audit_log::resource_type.eq(resource_type.to_owned()),
+            audit_log::resource_id.eq(Some(e.resource_id.clone())),
+            audit_log::request_id.eq(actor.request_id.clone()),
+            audit_log::ip.eq(actor.ip.clone()),
+            audit_log::changes.eq(Some(e.changes.to_string())),
+        )
+    });
+    crate::insert_rows!(conn, audit_log::table, rows, sqlite = 100, postgres = 1000)?;
     Ok(())
 }
 

@@ -244,12 +244,9 @@ pub fn insert(conn: &mut DbConnection, row: &RecordRow) -> Result<(), ApiError> 
     insert_grams(conn, terms_of_record(row))
 }
 
-/// Multi-row inserts on the backend's own connection (the MultiConnection has none), in
-/// statements small enough for both backends' parameter limits (SQLite 32,766, PostgreSQL
-/// 65,535). On SQLite, full chunks of `$per` rows are kept prepared (see `multi_row!`): keep
-/// `$per` modest, each connection holds one such statement. PostgreSQL takes chunks of
-/// `$pg_per` rows, as few statements as its limit allows (each is a round trip; kept
-/// statements were slower there: batch syncs fell from about 3,600 to 1,900 records/s).
+/// Multi-row inserts of borrowed rows, in statements small enough for both backends'
+/// parameter limits (SQLite 32,766, PostgreSQL 65,535): chunks of `$per` rows on SQLite (full
+/// ones kept prepared), of `$pg_per` on PostgreSQL, as `insert_rows!` does for owned rows.
 #[macro_export]
 macro_rules! bulk_insert {
     ($(#[$doc:meta])* $vis:vis fn $name:ident($table:path, $row:ty, $per:expr, $pg_per:expr)) => {
@@ -259,23 +256,22 @@ macro_rules! bulk_insert {
             rows: &[$row],
         ) -> Result<(), $crate::error::ApiError> {
             use diesel::RunQueryDsl as _;
-            if let $crate::db::DbConnection::Postgres(c) = conn {
-                for chunk in rows.chunks($pg_per) {
-                    $crate::db::pg_uncached(c, |c| {
-                        diesel::insert_into($table).values(chunk).execute(c)
-                    })?;
+            match conn {
+                $crate::db::DbConnection::Postgres(c) => {
+                    for chunk in rows.chunks($pg_per) {
+                        $crate::db::pg_uncached(c, |c| {
+                            diesel::insert_into($table).values(chunk).execute(c)
+                        })?;
+                    }
                 }
-                return Ok(());
-            }
-            for chunk in rows.chunks($per) {
-                match <&[$row; $per]>::try_from(chunk) {
-                    Ok(full) => $crate::multi_row!(&mut *conn, |c| diesel::insert_into($table)
-                        .values(full)
-                        .execute(c))?,
-                    Err(_) => $crate::multi_row!(&mut *conn, |c| diesel::insert_into($table)
-                        .values(chunk)
-                        .execute(c))?,
-                };
+                $crate::db::DbConnection::Sqlite(c) => {
+                    for chunk in rows.chunks($per) {
+                        match <&[$row; $per]>::try_from(chunk) {
+                            Ok(full) => diesel::insert_into($table).values(full).execute(c)?,
+                            Err(_) => diesel::insert_into($table).values(chunk).execute(c)?,
+                        };
+                    }
+                }
             }
             Ok(())
         }
@@ -333,42 +329,16 @@ pub fn terms_of_record(row: &RecordRow) -> Vec<(String, String)> {
 
 /// Inserts bigram rows (gram, record id), many per statement.
 pub fn insert_grams(conn: &mut DbConnection, rows: Vec<(String, String)>) -> Result<(), ApiError> {
-    const PER: usize = 500;
-    if let DbConnection::Postgres(c) = conn {
-        for chunk in rows.chunks(5000) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)))
-                .collect();
-            super::pg_uncached(c, |c| {
-                diesel::insert_into(record_grams::table)
-                    .values(values)
-                    .execute(c)
-            })?;
-        }
-        return Ok(());
-    }
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let values: Vec<_> = rows
-            .by_ref()
-            .take(PER)
-            .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)))
-            .collect();
-        match <[_; PER]>::try_from(values) {
-            Ok(full) => crate::multi_row!(&mut *conn, |c| {
-                diesel::insert_into(record_grams::table)
-                    .values(full)
-                    .execute(c)
-            })?,
-            Err(values) => crate::multi_row!(&mut *conn, |c| {
-                diesel::insert_into(record_grams::table)
-                    .values(values)
-                    .execute(c)
-            })?,
-        };
-    }
-    Ok(())
+    let rows = rows
+        .into_iter()
+        .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)));
+    Ok(crate::insert_rows!(
+        conn,
+        record_grams::table,
+        rows,
+        sqlite = 500,
+        postgres = 5000
+    )?)
 }
 
 /// How many records hold a term, counted up to `cap` (from the index alone).

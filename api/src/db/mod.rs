@@ -249,7 +249,7 @@ impl Writer {
     fn start() -> anyhow::Result<Self> {
         let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
         std::thread::Builder::new()
-            .name("sqlite-writer".into())
+            .name("db-writer".into())
             .spawn(move || {
                 // Ends when the last handle of the database is dropped.
                 while let Ok(job) = queue.recv() {
@@ -595,22 +595,47 @@ pub fn like_pattern(text: &str) -> String {
     out
 }
 
-/// Runs a multi-row statement on the backend's own connection (the MultiConnection has no
-/// multi-row inserts).
+/// Inserts owned rows (tuples of `column.eq(value)`, or `Insertable` values) with multi-row
+/// statements on the backend's own connection (the MultiConnection has none); evaluates to a
+/// `diesel::QueryResult<()>`.
 ///
 /// diesel keeps a statement prepared only when its text cannot vary: a multi-row insert of a
-/// slice (its text changes with the number of rows) or an `IN` list is prepared for each use
-/// and never kept. Full chunks are therefore passed as arrays (`[T; N]`), whose statement is
-/// prepared once per connection; only the shorter last chunk is parsed each time (parsing
-/// statements of a thousand rows took a tenth of the time of a batch sync).
+/// slice or `Vec` (its text changes with the number of rows) or an `IN` list is prepared for
+/// each use and never kept. On SQLite full chunks are therefore passed as arrays (`[T; N]`),
+/// whose statement each connection prepares once; only a shorter last chunk is parsed each
+/// time (parsing statements of a thousand rows took a tenth of the time of a batch sync). Keep
+/// the SQLite chunk modest: each connection holds one such statement. PostgreSQL takes large
+/// chunks without the statement cache (see [`pg_uncached`]): each statement is a round trip,
+/// and kept statements were slower there.
 #[macro_export]
-macro_rules! multi_row {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConnection::Postgres($c) => $body,
-            $crate::db::DbConnection::Sqlite($c) => $body,
-        }
-    };
+macro_rules! insert_rows {
+    ($conn:expr, $table:path, $rows:expr, sqlite = $per:literal, postgres = $pg_per:literal) => {{
+        use diesel::RunQueryDsl as _;
+        let conn: &mut $crate::db::DbConnection = $conn;
+        let mut rows = $rows.into_iter().peekable();
+        (|| -> diesel::QueryResult<()> {
+            match conn {
+                $crate::db::DbConnection::Postgres(c) => {
+                    while rows.peek().is_some() {
+                        let chunk: Vec<_> = rows.by_ref().take($pg_per).collect();
+                        $crate::db::pg_uncached(c, |c| {
+                            diesel::insert_into($table).values(chunk).execute(c)
+                        })?;
+                    }
+                }
+                $crate::db::DbConnection::Sqlite(c) => {
+                    while rows.peek().is_some() {
+                        let chunk: Vec<_> = rows.by_ref().take($per).collect();
+                        match <[_; $per]>::try_from(chunk) {
+                            Ok(full) => diesel::insert_into($table).values(full).execute(c)?,
+                            Err(chunk) => diesel::insert_into($table).values(chunk).execute(c)?,
+                        };
+                    }
+                }
+            }
+            Ok(())
+        })()
+    }};
 }
 
 /// Runs `f` on a PostgreSQL connection with diesel's statement cache switched off (and
@@ -633,14 +658,20 @@ mod tests {
     use super::*;
     use std::sync::atomic::Ordering::Relaxed;
 
+    /// A database in a new SQLite file (the directory lives as long as the returned guard).
+    fn sqlite_db(pool_size: u32) -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .expect("url");
+        let db = Database::open(&url, pool_size).expect("open");
+        (dir, db)
+    }
+
     /// Writes reach the database file through the background checkpointer, not only when a
     /// commit crosses SQLite's auto-checkpoint threshold (16,000 pages, far above these writes).
     #[test]
     fn sqlite_wal_is_checkpointed_in_the_background() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("wal.db").display()))
-            .expect("url");
-        let db = Database::open(&url, 2).expect("open");
+        let (_dir, db) = sqlite_db(2);
         let stats = db.checkpoint_stats().expect("SQLite has a checkpointer");
         let mut conn = db.pool.get().expect("connection");
         conn.batch_execute(
@@ -660,13 +691,7 @@ mod tests {
     /// locked`); one that panics answers its caller with an error and the next still runs.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_writes_queue_on_one_writer_that_survives_a_panic() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = DatabaseUrl::parse(&format!(
-            "sqlite://{}",
-            dir.path().join("writer.db").display()
-        ))
-        .expect("url");
-        let db = Database::open(&url, 4).expect("open");
+        let (_dir, db) = sqlite_db(4);
         db.write(|c| Ok(c.batch_execute("CREATE TABLE w (n INTEGER)")?))
             .await
             .expect("create");
