@@ -1927,3 +1927,114 @@ async fn industry_terms_migration(db: TestDb) {
     conn.batch_execute(up).expect("the migration may run twice");
     assert_eq!(by_industry().await, vec![a.id.clone()]);
 }
+
+db_test!(
+    listed_records_equal_the_records_read_by_id,
+    listed_equal_read
+);
+/// Lists read fewer columns than a read by id, and write timestamps themselves: whichever way
+/// a page is found (postings of a term, a rare term's candidates, the records' own order, name
+/// order), each item is the record as `GET` gives it.
+async fn listed_equal_read(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let agency = admin
+        .agencies()
+        .create(&AgencyFields {
+            name: "列表一致中介".into(),
+            ..AgencyFields::default()
+        })
+        .await
+        .expect("agency");
+    let enterprises = admin.enterprises();
+    let mut created = Vec::new();
+    for (i, name) in ["列表一致甲企业", "列表一致乙企业", "列表一致丙企业"]
+        .into_iter()
+        .enumerate()
+    {
+        let e = enterprises
+            .create(&EnterpriseFields {
+                credit_code: Some(credit_code(900 + i as u64)),
+                employees: Some(10 * i as u32),
+                ..enterprise(name, "330802", &["2614"], i == 0)
+            })
+            .await
+            .expect("enterprise");
+        created.push(e);
+    }
+    // A change gives a later `updated_at` than `created_at`.
+    let changed = enterprises
+        .update(
+            &created[1].id,
+            &json!({"is_leading": true}),
+            Some(created[1].version),
+        )
+        .await
+        .expect("update");
+
+    let listed = admin
+        .agencies()
+        .list(&LibraryQuery::default())
+        .await
+        .expect("agencies");
+    let item = listed
+        .items
+        .iter()
+        .find(|a| a.id == agency.id)
+        .expect("the agency is listed");
+    assert_eq!(item.org_id.as_deref(), Some(agency.id.as_str()));
+    assert_eq!(item, &admin.agencies().get(&agency.id).await.expect("get"));
+
+    for query in [
+        LibraryQuery::default(),
+        LibraryQuery {
+            q: Some("列表一致".into()),
+            ..LibraryQuery::default()
+        },
+        LibraryQuery {
+            industry: Some("2614".into()),
+            region: Some("3308".into()),
+            ..LibraryQuery::default()
+        },
+        LibraryQuery {
+            q: Some("一致乙".into()),
+            sort: Some("name".into()),
+            ..LibraryQuery::default()
+        },
+    ] {
+        let page = enterprises.list(&query).await.expect("list");
+        assert!(!page.items.is_empty(), "{query:?} finds the enterprises");
+        for item in &page.items {
+            let read = enterprises.get(&item.id).await.expect("get");
+            assert_eq!(item, &read, "{query:?}");
+        }
+    }
+    let listed_changed = enterprises
+        .list(&LibraryQuery {
+            q: Some("一致乙".into()),
+            ..LibraryQuery::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed_changed.items, vec![changed.clone()]);
+    assert!(changed.updated_at > changed.created_at);
+
+    // A deleted record is listed with its deletion time to those who may see it.
+    enterprises
+        .delete(&created[2].id, None)
+        .await
+        .expect("delete");
+    let page = enterprises
+        .list(&LibraryQuery {
+            q: Some("一致丙".into()),
+            include_deleted: Some(true),
+            ..LibraryQuery::default()
+        })
+        .await
+        .expect("list with deleted");
+    let deleted = page.items.first().expect("the deleted record");
+    assert_eq!(deleted.id, created[2].id);
+    let at = deleted.deleted_at.expect("deleted_at");
+    assert!(at >= created[2].created_at && deleted.updated_at == at);
+    assert_eq!(deleted.fields, created[2].fields);
+}

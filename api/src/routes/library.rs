@@ -19,7 +19,7 @@ use super::common::{
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::auth::records::{self as policy, Owner};
-use crate::db::library::{self as store, ContactRow, ListFilter, RecordRow, Sort};
+use crate::db::library::{self as store, ContactRow, ListFilter, ListRow, RecordRow, Sort};
 use crate::db::{self, DbConnection, audit, identity};
 use crate::error::ApiError;
 use crate::extract::{decode_object, unknown_keys};
@@ -313,7 +313,7 @@ pub async fn list<R: Resource>(
 }
 
 /// A [`Page`] of records as JSON, each record's stored fields spliced in.
-fn page_json(rows: &[RecordRow], next_cursor: Option<&str>) -> Result<Vec<u8>, ApiError> {
+fn page_json(rows: &[ListRow], next_cursor: Option<&str>) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::with_capacity(64 + rows.iter().map(|r| r.data.len() + 256).sum::<usize>());
     out.extend_from_slice(b"{\"items\":[");
     for (i, row) in rows.iter().enumerate() {
@@ -335,7 +335,7 @@ fn accepts_csv(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/csv")))
 }
 
-fn cursor_key(row: &RecordRow, sort: Sort) -> String {
+fn cursor_key(row: &ListRow, sort: Sort) -> String {
     match sort {
         Sort::Name | Sort::NameDesc => {
             format!("{}\u{1f}{}\u{1f}{}", sort.as_str(), row.name, row.id)
@@ -367,7 +367,7 @@ fn parse_cursor(raw: &str, sort: Sort) -> Result<(Option<String>, String), ApiEr
 }
 
 /// CSV with a UTF-8 byte-order mark so that Excel reads Chinese correctly.
-fn csv_response<R: Resource>(rows: Vec<RecordRow>, _p: &Principal) -> HttpResponse {
+fn csv_response<R: Resource>(rows: Vec<ListRow>, _p: &Principal) -> HttpResponse {
     let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let mut header = vec!["id", "version", "created_at", "updated_at", "deleted_at"];
     header.extend(R::FIELDS.iter().copied());
@@ -377,12 +377,10 @@ fn csv_response<R: Resource>(rows: Vec<RecordRow>, _p: &Principal) -> HttpRespon
         let mut line = vec![
             row.id.clone(),
             row.version.to_string(),
-            crate::db::library::RecordRow::to_wire::<Value>(&row)
-                .map(|r| r.created_at.to_rfc3339())
-                .unwrap_or_default(),
-            row.updated_at.and_utc().to_rfc3339(),
+            row.created_at.0.and_utc().to_rfc3339(),
+            row.updated_at.0.and_utc().to_rfc3339(),
             row.deleted_at
-                .map(|d| d.and_utc().to_rfc3339())
+                .map(|d| d.0.and_utc().to_rfc3339())
                 .unwrap_or_default(),
         ];
         for field in R::FIELDS {
