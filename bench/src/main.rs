@@ -41,6 +41,11 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432"
     )]
     pg: String,
+    /// libpq's `sslmode` for the server's database connections. On loopback TLS only costs
+    /// CPU: libpq's default (`prefer`) encrypts whenever the server offers it, as Debian's
+    /// PostgreSQL does, and that took about a sixth of the throughput of `GET by id`.
+    #[arg(long, default_value = "disable")]
+    pg_sslmode: String,
     /// Where `latest.json` and `latest.md` go (default: bench/results; quick: bench/out).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -227,7 +232,11 @@ async fn one_run(args: &Args, backend: &str, scale: usize, seconds: u64) -> anyh
     let db_name = format!("zs_bench_{}_{scale}", std::process::id());
     let url = match backend {
         "sqlite" => format!("sqlite://{}", work.join("bench.db").display()),
-        "postgres" => format!("{}/{db_name}", args.pg.trim_end_matches('/')),
+        "postgres" => format!(
+            "{}/{db_name}?sslmode={}",
+            args.pg.trim_end_matches('/'),
+            args.pg_sslmode
+        ),
         other => bail!("unknown backend {other}"),
     };
     let common = |cmd: &mut Command| {
