@@ -993,6 +993,24 @@ async fn large_batches(db: TestDb) {
         .await
         .expect("pages");
     assert_eq!(all.len(), 500);
+    // A filter that only the last postings of the search term pass, in either order: the page
+    // is found however many postings are read before it (PostgreSQL reads them in chunks).
+    for (sort, external) in [("created_at", "NB-1-249"), ("-created_at", "NB-0-0")] {
+        let found = admin
+            .investors()
+            .list(&LibraryQuery {
+                q: Some("甬商".into()),
+                external_id: Some(external.into()),
+                sort: Some(sort.into()),
+                limit: Some(1),
+                ..LibraryQuery::default()
+            })
+            .await
+            .expect("search");
+        assert_eq!(found.items.len(), 1, "{sort}");
+        assert_eq!(found.items[0].fields.external_id.as_deref(), Some(external));
+        assert!(found.next_cursor.is_none(), "{sort}: nothing after it");
+    }
     let audit: Vec<_> = admin
         .audit(AuditQuery {
             resource_type: Some("investor".into()),
