@@ -997,7 +997,8 @@ pub fn list(
             Some(((_, term), others)) if matches!(sort, Sort::Created | Sort::CreatedDesc) => {
                 by_posting_chunks(c, f, sort, term, others, limit)
             }
-            _ => list_on!(c, f, sort, terms.into_iter().next(), limit),
+            // Planned for the filters' values each time (see `pg_uncached`).
+            _ => super::pg_uncached(c, |c| list_on!(c, f, sort, terms.into_iter().next(), limit)),
         },
     }
 }
@@ -1060,7 +1061,9 @@ fn by_posting_chunks(
             q.order(records::id.desc())
         };
         let wanted = limit - out.len() as i64;
-        out.extend(q.limit(wanted).load(c)?);
+        // Planned for the candidates each time: a plan for any candidates walked an index of
+        // the filters and tested every row against them (see `pg_uncached`).
+        out.extend(super::pg_uncached(c, |c| q.limit(wanted).load(c))?);
         if out.len() as i64 >= limit || last_chunk {
             return Ok(out);
         }
