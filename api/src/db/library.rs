@@ -1006,10 +1006,10 @@ pub fn list(
 /// A page read along the postings of `term` in id order (PostgreSQL), a chunk at a time: the
 /// next postings whose records hold the other terms too (index-only: PostgreSQL merges the
 /// terms' postings), then those of their records that pass every filter, in id order, until the
-/// page is full or the postings end. PostgreSQL plans a
-/// join of the postings with the records as a scan of the whole term sorted afterwards (1.1 s
-/// for a rare industry at a million, measured), and a walk of the records in id order tests
-/// every row (5,000 rows for a page of the bench's filtered list).
+/// page is full or the postings end. PostgreSQL plans a join of the postings with the records
+/// as a scan of the whole term sorted afterwards (1.1 s for a rare industry at a million,
+/// measured), and a walk of the records in id order tests every row (5,000 rows for a page of
+/// the bench's filtered list).
 fn by_posting_chunks(
     c: &mut diesel::PgConnection,
     f: &ListFilter,

@@ -162,7 +162,9 @@ impl ConnectionManager {
                 // `temp_store = MEMORY` also keeps statement journals in memory: a multi-row
                 // insert inside a transaction journals the pages it changes, and past 64 KiB
                 // SQLite spilled that journal to a temporary file (batch syncs at a million:
-                // about 10,300 → 12,500 records/s, measured).
+                // about 10,300 → 12,500 records/s, measured). Sorts that do not fit in the page
+                // cache stay in memory too: lists sort at most a rare term's candidates, but a
+                // future migration that builds an index on `records` sorts in memory.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
