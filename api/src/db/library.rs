@@ -921,6 +921,26 @@ macro_rules! probe_terms {
     }};
 }
 
+/// Orders a query of postings by record id, ascending or descending, starting after the id
+/// `after` (a cursor's position) when there is one.
+macro_rules! postings_in_id_order {
+    ($q:expr, $after:expr, $ascending:expr) => {{
+        let (mut q, after, ascending): (_, Option<String>, bool) = ($q, $after, $ascending);
+        if let Some(id) = after {
+            q = if ascending {
+                q.filter(record_grams::record_id.gt(id))
+            } else {
+                q.filter(record_grams::record_id.lt(id))
+            };
+        }
+        if ascending {
+            q.order(record_grams::record_id.asc())
+        } else {
+            q.order(record_grams::record_id.desc())
+        }
+    }};
+}
+
 /// A page read from the candidates of a rare term (fewer than [`FEW`]) by key, or else by
 /// walking the records in the page's order; on either backend's own connection.
 macro_rules! list_on {
@@ -986,15 +1006,14 @@ pub fn list(
 ) -> Result<Vec<ListRow>, ApiError> {
     let sort = f.sort.unwrap_or(Sort::Created);
     let terms = uncommon_terms(conn, counts, f)?;
+    let by_id = matches!(sort, Sort::Created | Sort::CreatedDesc);
     match conn {
         DbConnection::Sqlite(c) => match terms.split_first() {
-            Some(((_, term), others)) if matches!(sort, Sort::Created | Sort::CreatedDesc) => {
-                by_postings(c, f, sort, term, others, limit)
-            }
+            Some(((_, term), others)) if by_id => by_postings(c, f, sort, term, others, limit),
             _ => list_on!(c, f, sort, terms.into_iter().next(), limit),
         },
         DbConnection::Postgres(c) => match terms.split_first() {
-            Some(((_, term), others)) if matches!(sort, Sort::Created | Sort::CreatedDesc) => {
+            Some(((_, term), others)) if by_id => {
                 by_posting_chunks(c, f, sort, term, others, limit)
             }
             // Planned for the filters' values each time (see `pg_uncached`).
@@ -1024,25 +1043,14 @@ fn by_posting_chunks(
     // Enough postings for a page when one in four passes the other filters; more each round.
     let mut chunk = (limit * 4).max(200);
     loop {
-        let mut postings = probe_terms!(
+        let postings = probe_terms!(
             record_grams::table
                 .select(record_grams::record_id)
                 .filter(record_grams::gram.eq(term.to_owned()))
                 .into_boxed(),
             others
         );
-        if let Some(id) = after.take() {
-            postings = if ascending {
-                postings.filter(record_grams::record_id.gt(id))
-            } else {
-                postings.filter(record_grams::record_id.lt(id))
-            };
-        }
-        postings = if ascending {
-            postings.order(record_grams::record_id.asc())
-        } else {
-            postings.order(record_grams::record_id.desc())
-        };
+        let postings = postings_in_id_order!(postings, after.take(), ascending);
         let ids: Vec<String> = postings.limit(chunk).load(c)?;
         let last_chunk = (ids.len() as i64) < chunk;
         after = ids.last().cloned();
@@ -1096,19 +1104,9 @@ fn by_postings(
     // without knowing which term is rare: walking a common term's postings for every
     // candidate made a four-character search five times slower.
     q = probe_terms!(q, others);
-    if let Some((_, id)) = &f.after {
-        // The same bound on the postings, so that their index starts there.
-        q = if sort == Sort::Created {
-            q.filter(record_grams::record_id.gt(id.clone()))
-        } else {
-            q.filter(record_grams::record_id.lt(id.clone()))
-        };
-    }
-    q = if sort == Sort::Created {
-        q.order(record_grams::record_id.asc())
-    } else {
-        q.order(record_grams::record_id.desc())
-    };
+    // The cursor bounds the postings too, so that their index starts there.
+    let after = f.after.as_ref().map(|(_, id)| id.clone());
+    let q = postings_in_id_order!(q, after, sort == Sort::Created);
     Ok(q.limit(limit).load(c)?)
 }
 
