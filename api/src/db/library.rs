@@ -470,7 +470,7 @@ bulk_insert!(fn insert_record_rows(records::table, RecordRow, 100, 1000));
 /// Inserts many records (and their search index) with multi-row statements.
 pub fn insert_many(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), ApiError> {
     insert_record_rows(conn, rows)?;
-    let terms: Vec<(String, String)> = rows.iter().flat_map(terms_of_record).collect();
+    let terms: Vec<Posting> = rows.iter().flat_map(terms_of_record).collect();
     insert_grams(conn, terms)
 }
 
@@ -499,9 +499,13 @@ pub fn industry_term(code: &str) -> String {
     format!("industry:{code}")
 }
 
+/// A posting of the search index: a term, its record and the record's region code (so that a
+/// region filter is tested on the posting).
+pub type Posting = (String, String, Option<String>);
+
 /// The `record_grams` rows of a record: the bigrams of its searchable text and a term per
 /// industry code it is classified under (ancestors included).
-pub fn terms_of_record(row: &RecordRow) -> Vec<(String, String)> {
+pub fn terms_of_record(row: &RecordRow) -> Vec<Posting> {
     grams(&row.search)
         .into_iter()
         .chain(
@@ -510,15 +514,19 @@ pub fn terms_of_record(row: &RecordRow) -> Vec<(String, String)> {
                 .filter(|c| !c.is_empty())
                 .map(industry_term),
         )
-        .map(|g| (g, row.id.clone()))
+        .map(|g| (g, row.id.clone(), row.region_code.clone()))
         .collect()
 }
 
-/// Inserts bigram rows (gram, record id), many per statement.
-pub fn insert_grams(conn: &mut DbConnection, rows: Vec<(String, String)>) -> Result<(), ApiError> {
-    let rows = rows
-        .into_iter()
-        .map(|(g, id)| (record_grams::gram.eq(g), record_grams::record_id.eq(id)));
+/// Inserts postings, many per statement.
+pub fn insert_grams(conn: &mut DbConnection, rows: Vec<Posting>) -> Result<(), ApiError> {
+    let rows = rows.into_iter().map(|(g, id, region)| {
+        (
+            record_grams::gram.eq(g),
+            record_grams::record_id.eq(id),
+            record_grams::region_code.eq(region),
+        )
+    });
     Ok(crate::insert_rows!(
         conn,
         record_grams::table,
@@ -555,13 +563,19 @@ fn term_frequency(conn: &mut DbConnection, term: &str, cap: i64) -> Result<i64, 
 
 /// Writes a record if its version is still `expected`.
 pub fn update(conn: &mut DbConnection, row: &RecordRow, expected: i64) -> Result<bool, ApiError> {
-    let old: Option<(String, String)> = records::table
-        .select((records::search, records::industry_codes))
+    // The postings are written again when what they hold changes: the terms, or the region
+    // they carry.
+    let old: Option<(String, String, Option<String>)> = records::table
+        .select((
+            records::search,
+            records::industry_codes,
+            records::region_code,
+        ))
         .filter(records::id.eq(&row.id))
         .first(conn)
         .optional()?;
-    if old.as_ref().is_none_or(|(search, industries)| {
-        *search != row.search || *industries != row.industry_codes
+    if old.as_ref().is_none_or(|(search, industries, region)| {
+        *search != row.search || *industries != row.industry_codes || *region != row.region_code
     }) {
         diesel::delete(record_grams::table.filter(record_grams::record_id.eq(&row.id)))
             .execute(conn)?;
@@ -921,6 +935,20 @@ macro_rules! probe_terms {
     }};
 }
 
+/// Keeps the postings whose record lies in the filter's region, by the code each posting
+/// carries: tested as the postings are walked, before any record is read.
+macro_rules! postings_in_region {
+    ($q:expr, $f:expr) => {{
+        let (q, f): (_, &ListFilter) = ($q, $f);
+        match &f.region {
+            Some(region) => q
+                .filter(record_grams::region_code.ge(region.clone()))
+                .filter(record_grams::region_code.lt(prefix_end(region))),
+            None => q,
+        }
+    }};
+}
+
 /// Orders a query of postings by record id, ascending or descending, starting after the id
 /// `after` (a cursor's position) when there is one.
 macro_rules! postings_in_id_order {
@@ -948,10 +976,14 @@ macro_rules! list_on {
         let (c, f, sort, limit) = ($c, $f, $sort, $limit);
         match $driver {
             Some((n, term)) if n < FEW => {
-                let candidates: Vec<String> = record_grams::table
-                    .select(record_grams::record_id)
-                    .filter(record_grams::gram.eq(term))
-                    .load(c)?;
+                let candidates: Vec<String> = postings_in_region!(
+                    record_grams::table
+                        .select(record_grams::record_id)
+                        .filter(record_grams::gram.eq(term))
+                        .into_boxed(),
+                    f
+                )
+                .load(c)?;
                 // Ordering by an expression no index provides keeps the planners from walking
                 // the name index and testing each row against the candidates: they look the
                 // candidates up and sort those.
@@ -1044,10 +1076,13 @@ fn by_posting_chunks(
     let mut chunk = (limit * 4).max(200);
     loop {
         let postings = probe_terms!(
-            record_grams::table
-                .select(record_grams::record_id)
-                .filter(record_grams::gram.eq(term.to_owned()))
-                .into_boxed(),
+            postings_in_region!(
+                record_grams::table
+                    .select(record_grams::record_id)
+                    .filter(record_grams::gram.eq(term.to_owned()))
+                    .into_boxed(),
+                f
+            ),
             others
         );
         let postings = postings_in_id_order!(postings, after.take(), ascending);
@@ -1098,6 +1133,7 @@ fn by_postings(
         f,
         sort
     );
+    q = postings_in_region!(q, f);
     // The other terms are probed in the index (compact, and near at hand) before a
     // candidate's record is read from the table, rarest first. `LIMIT 1` keeps SQLite
     // (3.53+) from turning each EXISTS into a join whose order it would choose itself
@@ -1737,7 +1773,7 @@ mod tests {
         let mut r = row("enterprise", &EnterpriseFields::default());
         r.search = "巨化".into();
         r.industry_codes = ",C,26,261,2614,".into();
-        let terms: Vec<String> = terms_of_record(&r).into_iter().map(|(t, _)| t).collect();
+        let terms: Vec<String> = terms_of_record(&r).into_iter().map(|(t, _, _)| t).collect();
         assert_eq!(
             terms,
             [

@@ -162,6 +162,7 @@ diesel::table! {
     record_grams (gram, record_id) {
         gram -> Text,
         record_id -> Text,
+        region_code -> Nullable<Text>,
     }
 }
 
