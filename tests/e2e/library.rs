@@ -954,6 +954,7 @@ async fn large_batches(db: TestDb) {
             .map(|i| InvestorFields {
                 external_id: Some(format!("NB-{round}-{i}")),
                 credit_code: Some(credit_code(10_000 + round * 1000 + i)),
+                region_code: Some(if i % 5 == 0 { "330881" } else { "330802" }.into()),
                 ..investor(&format!("甬商{round}号{i:03}户"))
             })
             .collect();
@@ -993,6 +994,62 @@ async fn large_batches(db: TestDb) {
         .await
         .expect("pages");
     assert_eq!(all.len(), 500);
+    // One posting in five passes the region: a page of 30 is found in part within the
+    // postings a worker thread may read itself (SQLite: four per row asked for), the rest read
+    // after them; in either order every record of the region comes once, in order.
+    let mut pages = Vec::new();
+    for sort in ["created_at", "-created_at"] {
+        let page: Vec<_> = admin
+            .investors()
+            .stream(LibraryQuery {
+                q: Some("甬商".into()),
+                region: Some("330881".into()),
+                sort: Some(sort.into()),
+                limit: Some(30),
+                ..LibraryQuery::default()
+            })
+            .try_collect()
+            .await
+            .expect("pages");
+        pages.push(page.into_iter().map(|r| r.id).collect::<Vec<_>>());
+    }
+    let mut expected: Vec<String> = all
+        .iter()
+        .filter(|r| r.fields.region_code.as_deref() == Some("330881"))
+        .map(|r| r.id.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(expected.len(), 100);
+    assert_eq!(pages[0], expected);
+    expected.reverse();
+    assert_eq!(pages[1], expected);
+    {
+        use zhaoshang_api::db::library::{self as store, Bounded, ListFilter, TermCounts};
+        let mut conn = app.database.blocking_conn().expect("conn");
+        let counts = TermCounts::default();
+        let f = ListFilter {
+            resource: "investor",
+            q: Some("甬商".into()),
+            region: Some("330881".into()),
+            ..ListFilter::default()
+        };
+        let whole = store::list(&mut conn, &counts, &f, 31).expect("list");
+        assert_eq!(whole.len(), 31);
+        match (
+            app.database.kind(),
+            store::list_bounded(&mut conn, &counts, f, 31).expect("bounded"),
+        ) {
+            (zhaoshang_api::db::DbKind::Sqlite, Bounded::Part(first, rest)) => {
+                assert!(!first.is_empty() && first.len() < 31, "{}", first.len());
+                let more = store::list(&mut conn, &counts, &rest, 31 - first.len() as i64)
+                    .expect("the rest");
+                let joined: Vec<_> = first.iter().chain(&more).map(|r| &r.id).collect();
+                assert_eq!(joined, whole.iter().map(|r| &r.id).collect::<Vec<_>>());
+            }
+            (zhaoshang_api::db::DbKind::Postgres, Bounded::Unbounded(_)) => {}
+            (kind, other) => panic!("{kind:?}: {other:?}"),
+        }
+    }
     // A filter that only the last postings of the search term pass, in either order: the page
     // is found however many postings are read before it (PostgreSQL reads them in chunks).
     for (sort, external) in [("created_at", "NB-1-249"), ("-created_at", "NB-0-0")] {

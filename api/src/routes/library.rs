@@ -4,6 +4,7 @@
 
 use actix_web::http::{StatusCode, header};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
@@ -19,8 +20,10 @@ use super::common::{
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::auth::records::{self as policy, Owner};
-use crate::db::library::{self as store, ContactRow, ListFilter, ListRow, RecordRow, Sort};
-use crate::db::{self, DbConnection, audit, identity};
+use crate::db::library::{
+    self as store, Bounded, ContactRow, ListFilter, ListRow, RecordRow, Sort, TermCounts,
+};
+use crate::db::{self, DbConnection, DbKind, audit, identity};
 use crate::error::ApiError;
 use crate::extract::{decode_object, unknown_keys};
 use crate::library::Resource;
@@ -296,11 +299,7 @@ pub async fn list<R: Resource>(
             .await?;
         return Ok(csv_response::<R>(rows, p));
     }
-    let rows = state
-        .db
-        .read(move |conn| store::list(conn, &counts, &filter, limit + 1))
-        .await?;
-    let mut rows = rows;
+    let mut rows = read_page(state, counts, filter, limit + 1).await?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(usize::try_from(limit).unwrap_or(0));
         rows.last().map(|r| encode_cursor(&cursor_key(r, sort)))
@@ -310,6 +309,38 @@ pub async fn list<R: Resource>(
     Ok(HttpResponse::Ok()
         .insert_header(header::ContentType::json())
         .body(page_json(&rows, next_cursor.as_deref())?))
+}
+
+/// Reads a page: on SQLite what of it bounded work finds is read on this worker thread (when
+/// a connection is free at once), the rest, if any, on the blocking pool.
+async fn read_page(
+    state: &AppState,
+    counts: Arc<TermCounts>,
+    filter: ListFilter,
+    limit: i64,
+) -> Result<Vec<ListRow>, ApiError> {
+    let (mut rows, rest) = if state.db.kind() == DbKind::Sqlite {
+        let counts = counts.clone();
+        match state
+            .db
+            .read_short(move |conn| store::list_bounded(conn, &counts, filter, limit))
+            .await?
+        {
+            Bounded::Page(rows) => return Ok(rows),
+            Bounded::Part(rows, rest) => (rows, rest),
+            Bounded::Unbounded(filter) => (Vec::new(), filter),
+        }
+    } else {
+        (Vec::new(), filter)
+    };
+    let wanted = limit - rows.len() as i64;
+    rows.extend(
+        state
+            .db
+            .read(move |conn| store::list(conn, &counts, &rest, wanted))
+            .await?,
+    );
+    Ok(rows)
 }
 
 /// A [`Page`] of records as JSON, each record's stored fields spliced in.
