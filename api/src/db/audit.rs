@@ -72,6 +72,37 @@ pub fn diff(before: &Value, after: &Value) -> Value {
     Value::Object(out)
 }
 
+/// The changes of a creation as [`diff`] from nothing to `after` writes them, written
+/// directly instead of through a tree of values (a batch sync creates up to a thousand
+/// records at a time): each field that has a value, in key order, `{"after": .., "before":
+/// null}`.
+pub fn creation(after: &Value) -> Result<String, ApiError> {
+    let mut out = Vec::with_capacity(1024);
+    out.push(b'{');
+    if let Some(fields) = after.as_object() {
+        // serde_json's maps are ordered by key, as `diff` orders the fields and the two keys
+        // of each.
+        for (key, value) in fields {
+            if value.is_null() || matches!(key.as_str(), "version" | "updated_at" | "created_at") {
+                continue;
+            }
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, key).map_err(ApiError::internal)?;
+            out.extend_from_slice(b":{\"after\":");
+            if SECRET_FIELDS.contains(&key.as_str()) {
+                out.extend_from_slice(b"\"[redacted]\"");
+            } else {
+                serde_json::to_writer(&mut out, value).map_err(ApiError::internal)?;
+            }
+            out.extend_from_slice(b",\"before\":null}");
+        }
+    }
+    out.push(b'}');
+    String::from_utf8(out).map_err(ApiError::internal)
+}
+
 /// Appends one audit row.
 pub fn record(
     conn: &mut DbConnection,
@@ -104,8 +135,8 @@ pub struct Entry {
     pub action: &'static str,
     /// The changed record.
     pub resource_id: String,
-    /// The diff.
-    pub changes: Value,
+    /// The diff, as JSON.
+    pub changes: String,
 }
 
 /// Appends one audit row per entry, many per statement (batch syncs).
@@ -113,11 +144,11 @@ pub fn record_many(
     conn: &mut DbConnection,
     actor: &Actor,
     resource_type: &str,
-    entries: &[Entry],
+    entries: Vec<Entry>,
 ) -> Result<(), ApiError> {
     let at = super::now();
     // Owned values: on SQLite a full chunk's statement is kept by its type (`insert_rows!`).
-    let rows = entries.iter().map(|e| {
+    let rows = entries.into_iter().map(|e| {
         (
             audit_log::at.eq(at),
             audit_log::actor_id.eq(actor.id.clone()),
@@ -125,10 +156,10 @@ pub fn record_many(
             audit_log::org_id.eq(actor.org_id.clone()),
             audit_log::action.eq(e.action),
             audit_log::resource_type.eq(resource_type.to_owned()),
-            audit_log::resource_id.eq(Some(e.resource_id.clone())),
+            audit_log::resource_id.eq(Some(e.resource_id)),
             audit_log::request_id.eq(actor.request_id.clone()),
             audit_log::ip.eq(actor.ip.clone()),
-            audit_log::changes.eq(Some(e.changes.to_string())),
+            audit_log::changes.eq(Some(e.changes)),
         )
     });
     crate::insert_rows!(conn, audit_log::table, rows, sqlite = 100, postgres = 1000)?;
@@ -229,5 +260,32 @@ mod tests {
         );
         let created = super::diff(&serde_json::Value::Null, &json!({"name": "a"}));
         assert_eq!(created, json!({"name": {"before": null, "after": "a"}}));
+    }
+
+    #[test]
+    fn creations_are_written_as_diff_writes_them() {
+        let fields = serde_json::to_value(zhaoshang_types::EnterpriseFields {
+            name: "浙江巨化股份有限公司 \"巨化\"".into(),
+            aliases: vec!["巨化".into(), "Juhua\n集团".into()],
+            industry_codes: vec!["2614".into(), "2619".into()],
+            region_code: Some("330802".into()),
+            employees: Some(12_000),
+            is_local: true,
+            ..zhaoshang_types::EnterpriseFields::default()
+        })
+        .expect("fields");
+        for after in [
+            fields,
+            json!({}),
+            json!({"version": 3, "created_at": "x", "updated_at": "y", "gone": null}),
+            json!({"password": "p", "client_secret": null, "b": {"nested": [1, 2.5, null]},
+                   "a": "\u{1f}\\", "name": "名"}),
+        ] {
+            assert_eq!(
+                super::creation(&after).expect("creation"),
+                super::diff(&serde_json::Value::Null, &after).to_string(),
+                "{after}"
+            );
+        }
     }
 }

@@ -891,7 +891,7 @@ fn sync_batch<R: Resource>(
             entries.push(audit::Entry {
                 action: "create",
                 resource_id: row.id.clone(),
-                changes: audit::diff(&Value::Null, &to_json(&fields)),
+                changes: audit::creation(&to_json(&fields))?,
             });
             results.push(BatchItemResult {
                 index: i,
@@ -937,7 +937,7 @@ fn sync_batch<R: Resource>(
         entries.push(audit::Entry {
             action: "update",
             resource_id: row.id.clone(),
-            changes: audit::diff(&before, &after),
+            changes: audit::diff(&before, &after).to_string(),
         });
         results.push(BatchItemResult {
             index: i,
@@ -950,7 +950,7 @@ fn sync_batch<R: Resource>(
     }
     store::insert_many(conn, &new_rows)?;
     R::after_insert_many(conn, &new_items)?;
-    audit::record_many(conn, actor, R::RESOURCE, &entries)?;
+    audit::record_many(conn, actor, R::RESOURCE, entries)?;
     Ok(results)
 }
 
