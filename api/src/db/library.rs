@@ -137,7 +137,7 @@ impl diesel::deserialize::FromSql<diesel::sql_types::Timestamp, diesel::pg::Pg> 
 }
 
 impl ListRow {
-    /// Writes the wire form as JSON, its stored fields spliced in ([`write_wire_json`]).
+    /// Writes the wire form as JSON, its stored fields spliced in (`write_wire_json`).
     pub fn write_wire_json(&self, out: &mut Vec<u8>) -> Result<(), ApiError> {
         write_wire_json(
             &self.id,
@@ -269,7 +269,7 @@ impl RecordRow {
         })
     }
 
-    /// Writes the wire form as JSON, its stored fields spliced in ([`write_wire_json`]).
+    /// Writes the wire form as JSON, its stored fields spliced in (`write_wire_json`).
     pub fn write_wire_json(&self, out: &mut Vec<u8>) -> Result<(), ApiError> {
         write_wire_json(
             &self.id,
@@ -1169,9 +1169,13 @@ fn by_posting_chunks(
 }
 
 /// Postings a list may read on the calling worker thread per row it asks for (see
-/// [`list_bounded`]): each costs an index step, and a read of its record when it passes the
-/// region and the other terms, so a page of 50 rows costs a few hundred microseconds at most.
+/// [`list_bounded`]): each costs an index step, probes of the other terms when it passes the
+/// region, and a read of its record when it passes those, so a page of 50 rows costs a few
+/// hundred microseconds at most; never fewer than [`BOUNDED_POSTINGS.0`](BOUNDED_POSTINGS) nor
+/// more than [`BOUNDED_POSTINGS.1`](BOUNDED_POSTINGS) (about 2 ms, with a probe or two each).
 const BOUNDED_POSTINGS_PER_ROW: i64 = 4;
+/// The least and the most postings a bounded list reads.
+const BOUNDED_POSTINGS: (i64, i64) = (64, 512);
 
 /// A page, or as much of it as a bounded amount of work finds (see [`list_bounded`]).
 #[derive(Debug)]
@@ -1189,9 +1193,9 @@ pub enum Bounded {
 /// thread that serves the request instead of being handed to the blocking pool and back
 /// (the hand-over cost a fifth of the CPU of a filtered list). Bounded are a plain page (the
 /// first records in its order) and, on SQLite, a page in id order along a search term's
-/// postings, of which at most [`BOUNDED_POSTINGS_PER_ROW`] per row are read (and at least
-/// 64); a term whose count is not at hand
-/// is counted by [`list`].
+/// postings, of which at most `BOUNDED_POSTINGS_PER_ROW` per row are read (see there); a
+/// term whose count is not at hand is counted by [`list`]. A plain page skips deleted
+/// records as it walks, and is taken to be bounded: records are deleted one by one.
 pub fn list_bounded(
     conn: &mut DbConnection,
     counts: &TermCounts,
@@ -1233,7 +1237,7 @@ pub fn list_bounded(
         after,
         ascending
     )
-    .offset((limit * BOUNDED_POSTINGS_PER_ROW).max(64) - 1)
+    .offset((limit * BOUNDED_POSTINGS_PER_ROW).clamp(BOUNDED_POSTINGS.0, BOUNDED_POSTINGS.1) - 1)
     .first(c)
     .optional()?;
     let rows = by_postings(c, &f, sort, term, others, limit, last.clone())?;
