@@ -436,11 +436,12 @@ impl Database {
         .map_err(ApiError::internal)?
     }
 
-    /// Runs a short read (a lookup by primary key) on the calling worker thread when the
-    /// database is SQLite and a connection is free at once; otherwise as [`Self::read`]. Such a
-    /// lookup takes a few microseconds of CPU in the embedded database and never waits for a
-    /// writer (WAL), less than the hand-over to the blocking pool and back; anything that can
-    /// take longer must use [`Self::read`], or it would hold up every request of the worker.
+    /// Runs a short read (a lookup by primary key, a list whose work is bounded) on the calling
+    /// worker thread when the database is SQLite and a connection is free at once; otherwise as
+    /// [`Self::read`]. Such a read takes microseconds of CPU in the embedded database (a bounded
+    /// list at most about 2 ms) and never waits for a writer (WAL): less than the hand-over to
+    /// the blocking pool and back costs. Anything whose work has no bound must use
+    /// [`Self::read`], or it would hold up every request of the worker.
     pub async fn read_short<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
