@@ -854,37 +854,70 @@ const FEW: i64 = 5_000;
 /// it holds, so a stale count costs speed at worst.
 const COUNT_TTL: Duration = Duration::from_secs(60);
 
+/// Values kept for [`COUNT_TTL`], at most 10,000 (when full, the stale ones are dropped, or
+/// else all).
+#[derive(Debug)]
+struct Kept<K, V> {
+    entries: Mutex<HashMap<K, (V, Instant)>>,
+}
+
+impl<K, V> Default for Kept<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V: Clone> Kept<K, V> {
+    const MAX: usize = 10_000;
+
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        let entries = self.entries.lock().ok()?;
+        let (value, at) = entries.get(key)?;
+        (at.elapsed() < COUNT_TTL).then(|| value.clone())
+    }
+
+    fn put(&self, key: K, value: V) {
+        let now = Instant::now();
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX {
+                entries.retain(|_, (_, at)| now.duration_since(*at) < COUNT_TTL);
+                if entries.len() >= Self::MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (value, now));
+        }
+    }
+}
+
 /// Posting counts of search terms (capped at [`COMMON`]), counted from the index and kept for
 /// a minute: a common bigram or industry costs one index walk a minute instead of one per
-/// request.
+/// request. Beside them, where bounded first pages stop (see [`list_bounded`]).
 #[derive(Debug, Default)]
 pub struct TermCounts {
-    counts: Mutex<HashMap<String, (i64, Instant)>>,
+    counts: Kept<String, i64>,
+    /// The record id of a term's `n`-th posting in id order, by (term, n).
+    bounds: Kept<(String, i64), String>,
 }
 
 impl TermCounts {
     /// The count of a term counted less than a minute ago.
     fn cached(&self, term: &str) -> Option<i64> {
-        let counts = self.counts.lock().ok()?;
-        let (n, at) = counts.get(term)?;
-        (at.elapsed() < COUNT_TTL).then_some(*n)
+        self.counts.get(term)
     }
 
     fn get(&self, conn: &mut DbConnection, term: &str) -> Result<i64, ApiError> {
         if let Some(n) = self.cached(term) {
             return Ok(n);
         }
-        let now = Instant::now();
         let n = term_frequency(conn, term, COMMON)?;
-        if let Ok(mut counts) = self.counts.lock() {
-            if counts.len() >= 10_000 {
-                counts.retain(|_, (_, at)| now.duration_since(*at) < COUNT_TTL);
-                if counts.len() >= 10_000 {
-                    counts.clear();
-                }
-            }
-            counts.insert(term.to_owned(), (n, now));
-        }
+        self.counts.put(term.to_owned(), n);
         Ok(n)
     }
 }
@@ -1227,19 +1260,35 @@ pub fn list_bounded(
     let Some(((_, term), others)) = terms.split_first() else {
         return Ok(Bounded::Unbounded(f));
     };
-    // The last posting within the bound, if there are more.
-    let after = f.after.as_ref().map(|(_, id)| id.clone());
-    let last: Option<String> = postings_in_id_order!(
-        record_grams::table
-            .select(record_grams::record_id)
-            .filter(record_grams::gram.eq(term.clone()))
-            .into_boxed(),
-        after,
-        ascending
-    )
-    .offset((limit * BOUNDED_POSTINGS_PER_ROW).clamp(BOUNDED_POSTINGS.0, BOUNDED_POSTINGS.1) - 1)
-    .first(c)
-    .optional()?;
+    // The last posting within the bound, if there are more. Where a first page in id order
+    // stops is kept beside the term's count: it only divides the page's work between this
+    // thread and the pool, never what the page holds, and new records sort after it.
+    let n = (limit * BOUNDED_POSTINGS_PER_ROW).clamp(BOUNDED_POSTINGS.0, BOUNDED_POSTINGS.1);
+    let first_page = ascending && f.after.is_none();
+    let key = (term.clone(), n);
+    let last = match first_page.then(|| counts.bounds.get(&key)).flatten() {
+        Some(last) => Some(last),
+        None => {
+            let after = f.after.as_ref().map(|(_, id)| id.clone());
+            let last: Option<String> = postings_in_id_order!(
+                record_grams::table
+                    .select(record_grams::record_id)
+                    .filter(record_grams::gram.eq(term.clone()))
+                    .into_boxed(),
+                after,
+                ascending
+            )
+            .offset(n - 1)
+            .first(c)
+            .optional()?;
+            // A term with fewer postings is read whole; that is not kept, as new postings
+            // would join it.
+            if first_page && let Some(last) = &last {
+                counts.bounds.put(key, last.clone());
+            }
+            last
+        }
+    };
     let rows = by_postings(c, &f, sort, term, others, limit, last.clone())?;
     match last {
         Some(last) if (rows.len() as i64) < limit => {
