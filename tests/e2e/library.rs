@@ -1964,6 +1964,21 @@ async fn every_resource_lifecycle(db: TestDb) {
     assert!(err.problem().and_then(|p| p.existing_id.clone()).is_some());
 }
 
+/// A migration's SQL (`up.sql` or `down.sql`) for the backend the app runs on, as embedded
+/// in the server.
+macro_rules! migration_sql {
+    ($app:expr, $name:literal, $file:literal) => {
+        match $app.database.kind() {
+            zhaoshang_api::db::DbKind::Sqlite => {
+                include_str!(concat!("../../migrations/sqlite/", $name, "/", $file))
+            }
+            zhaoshang_api::db::DbKind::Postgres => {
+                include_str!(concat!("../../migrations/postgres/", $name, "/", $file))
+            }
+        }
+    };
+}
+
 db_test!(
     existing_records_get_their_industry_terms_from_the_migration,
     industry_terms_migration
@@ -2000,14 +2015,7 @@ async fn industry_terms_migration(db: TestDb) {
     conn.batch_execute("DELETE FROM record_grams WHERE gram LIKE 'industry:%'")
         .expect("forget the terms");
     assert_eq!(by_industry().await, Vec::<String>::new());
-    let up = match app.database.kind() {
-        zhaoshang_api::db::DbKind::Sqlite => {
-            include_str!("../../migrations/sqlite/2026-11-26-000005_industry_terms/up.sql")
-        }
-        zhaoshang_api::db::DbKind::Postgres => {
-            include_str!("../../migrations/postgres/2026-11-26-000005_industry_terms/up.sql")
-        }
-    };
+    let up = migration_sql!(app, "2026-11-26-000005_industry_terms", "up.sql");
     conn.batch_execute(up).expect("migration");
     assert_eq!(by_industry().await, vec![a.id.clone()]);
     conn.batch_execute(up).expect("the migration may run twice");
@@ -2199,16 +2207,8 @@ async fn region_change_moves_record(db: TestDb) {
     // the column taken away and the migration run again).
     use diesel::connection::SimpleConnection as _;
     let mut conn = app.database.blocking_conn().expect("conn");
-    let (down, up) = match app.database.kind() {
-        zhaoshang_api::db::DbKind::Sqlite => (
-            include_str!("../../migrations/sqlite/2026-11-27-000007_posting_regions/down.sql"),
-            include_str!("../../migrations/sqlite/2026-11-27-000007_posting_regions/up.sql"),
-        ),
-        zhaoshang_api::db::DbKind::Postgres => (
-            include_str!("../../migrations/postgres/2026-11-27-000007_posting_regions/down.sql"),
-            include_str!("../../migrations/postgres/2026-11-27-000007_posting_regions/up.sql"),
-        ),
-    };
+    let down = migration_sql!(app, "2026-11-27-000007_posting_regions", "down.sql");
+    let up = migration_sql!(app, "2026-11-27-000007_posting_regions", "up.sql");
     conn.batch_execute(down).expect("down");
     conn.batch_execute(up).expect("up");
     drop(conn);

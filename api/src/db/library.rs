@@ -948,47 +948,31 @@ impl ListFilter {
     /// Whether a page is simply the first records in its order: no condition that a walk of
     /// the records would test row by row (only the resource, deleted rows, a cursor).
     fn is_plain(&self) -> bool {
-        // Every field named, so that a new filter is placed on one side or the other.
-        let Self {
-            resource: _,
-            q,
-            industry,
-            region,
-            country,
-            status,
-            priority,
-            kind,
-            owner_org_id,
-            source_agency_id,
-            external_id,
-            tag,
-            updated_since,
-            is_local,
-            is_leading,
-            include_deleted: _,
-            only_agency,
-            sort: _,
-            after: _,
-        } = self;
-        [
-            q,
-            industry,
-            region,
-            country,
-            status,
-            priority,
-            kind,
-            owner_org_id,
-            source_agency_id,
-            external_id,
-            tag,
-            only_agency,
-        ]
-        .iter()
-        .all(|v| v.is_none())
-            && updated_since.is_none()
-            && is_local.is_none()
-            && is_leading.is_none()
+        // Every field named (no `..`), so that a new filter is placed on one side or the other.
+        matches!(
+            self,
+            Self {
+                resource: _,
+                q: None,
+                industry: None,
+                region: None,
+                country: None,
+                status: None,
+                priority: None,
+                kind: None,
+                owner_org_id: None,
+                source_agency_id: None,
+                external_id: None,
+                tag: None,
+                updated_since: None,
+                is_local: None,
+                is_leading: None,
+                include_deleted: _,
+                only_agency: None,
+                sort: _,
+                after: _,
+            }
+        )
     }
 }
 
