@@ -24,7 +24,7 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// A `records` row.
-#[derive(Debug, Clone, Queryable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = records)]
 pub struct RecordRow {
     pub id: String,
@@ -67,6 +67,19 @@ pub struct ListRow {
     pub updated_at: Stamp,
     pub created_by: Option<String>,
     pub deleted_at: Option<Stamp>,
+}
+
+/// The columns of a record that `GET /{resources}/{id}` needs: what a list shows and who owns
+/// the record (for the caller's right to see it). Reading all 24 columns cost PostgreSQL a
+/// row description and a tuple of each per request, and SQLite the parsing of its timestamps
+/// by chrono and a `String` per indexed copy of a field.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = records)]
+pub struct ShownRow {
+    #[diesel(embed)]
+    pub row: ListRow,
+    pub owner_org_id: String,
+    pub source_agency_id: Option<String>,
 }
 
 /// A `TIMESTAMP` column. On SQLite it is text, which diesel parses by trying chrono format
@@ -402,6 +415,31 @@ fn write_wire_json(
     Ok(())
 }
 
+/// One record of a resource by id, read as `$row` (a `Selectable` of `records`), live only
+/// unless `$include_deleted`. Not boxed, and on the backend's own connection: a fixed statement
+/// is prepared once per connection and cached (through the MultiConnection it would be parsed
+/// every time). The selection names its backend, hence one per arm.
+macro_rules! record_by_id {
+    ($row:ty, $conn:expr, $resource:expr, $id:expr, $include_deleted:expr) => {{
+        let q = records::table
+            .filter(records::id.eq($id))
+            .filter(records::resource.eq($resource));
+        let live = q.filter(records::deleted_at.is_null());
+        match ($conn, $include_deleted) {
+            (DbConnection::Sqlite(c), true) => q.select(<$row>::as_select()).first(c).optional()?,
+            (DbConnection::Sqlite(c), false) => {
+                live.select(<$row>::as_select()).first(c).optional()?
+            }
+            (DbConnection::Postgres(c), true) => {
+                q.select(<$row>::as_select()).first(c).optional()?
+            }
+            (DbConnection::Postgres(c), false) => {
+                live.select(<$row>::as_select()).first(c).optional()?
+            }
+        }
+    }};
+}
+
 /// A record of a resource by id.
 pub fn record(
     conn: &mut DbConnection,
@@ -409,18 +447,23 @@ pub fn record(
     id: &str,
     include_deleted: bool,
 ) -> Result<Option<RecordRow>, ApiError> {
-    // Not boxed, and on the backend's own connection: a fixed statement is prepared once per
-    // connection and cached (through the MultiConnection it would be parsed every time).
-    let q = records::table
-        .filter(records::id.eq(id))
-        .filter(records::resource.eq(resource));
-    let live = q.filter(records::deleted_at.is_null());
-    Ok(match (conn, include_deleted) {
-        (DbConnection::Sqlite(c), true) => q.first(c).optional()?,
-        (DbConnection::Sqlite(c), false) => live.first(c).optional()?,
-        (DbConnection::Postgres(c), true) => q.first(c).optional()?,
-        (DbConnection::Postgres(c), false) => live.first(c).optional()?,
-    })
+    Ok(record_by_id!(
+        RecordRow,
+        conn,
+        resource,
+        id,
+        include_deleted
+    ))
+}
+
+/// A record of a resource by id, as `GET /{resources}/{id}` shows it ([`ShownRow`]).
+pub fn shown(
+    conn: &mut DbConnection,
+    resource: &str,
+    id: &str,
+    include_deleted: bool,
+) -> Result<Option<ShownRow>, ApiError> {
+    Ok(record_by_id!(ShownRow, conn, resource, id, include_deleted))
 }
 
 /// Inserts a record.

@@ -449,12 +449,21 @@ pub async fn get<R: Resource>(
     id: String,
 ) -> Result<HttpResponse, ApiError> {
     let include_deleted = policy::sees_deleted(p);
-    let row = state
+    let shown = state
         .db
-        .read_short(move |conn| store::record(conn, R::RESOURCE, &id, include_deleted))
+        .read_short(move |conn| store::shown(conn, R::RESOURCE, &id, include_deleted))
         .await?
         .ok_or_else(|| ApiError::not_found("no such record"))?;
-    policy::require_visible(p, owner_of(&row))?;
+    let row = &shown.row;
+    policy::require_visible(
+        p,
+        Owner {
+            resource: &row.resource,
+            id: &row.id,
+            owner_org_id: &shown.owner_org_id,
+            source_agency_id: shown.source_agency_id.as_deref(),
+        },
+    )?;
     let mut body = Vec::with_capacity(row.data.len() + 256);
     row.write_wire_json(&mut body)?;
     Ok(HttpResponse::Ok()
