@@ -25,7 +25,7 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 /// A `records` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = records)]
+#[diesel(table_name = records, treat_none_as_default_value = false)]
 pub struct RecordRow {
     pub id: String,
     pub resource: String,
@@ -474,9 +474,10 @@ pub fn insert(conn: &mut DbConnection, row: &RecordRow) -> Result<(), ApiError> 
     insert_grams(conn, terms_of_record(row))
 }
 
-/// Multi-row inserts of borrowed rows, in statements small enough for both backends'
-/// parameter limits (SQLite 32,766, PostgreSQL 65,535): chunks of `$per` rows on SQLite (full
-/// ones kept prepared), of `$pg_per` on PostgreSQL, as `insert_rows!` does for owned rows.
+/// Multi-row inserts of borrowed rows: chunks of `$per` rows on SQLite in statements small
+/// enough for its parameter limit (32,766; full chunks kept prepared), and a `COPY` per `$pg_per`
+/// rows on PostgreSQL, as `insert_rows!` does for owned rows (whose notes apply: `$row` must be
+/// derived with `treat_none_as_default_value = false`).
 #[macro_export]
 macro_rules! bulk_insert {
     ($(#[$doc:meta])* $vis:vis fn $name:ident($table:path, $row:ty, $per:expr, $pg_per:expr)) => {
@@ -488,10 +489,9 @@ macro_rules! bulk_insert {
             use diesel::RunQueryDsl as _;
             match conn {
                 $crate::db::DbConnection::Postgres(c) => {
+                    use diesel::ExecuteCopyFromDsl as _;
                     for chunk in rows.chunks($pg_per) {
-                        $crate::db::pg_uncached(c, |c| {
-                            diesel::insert_into($table).values(chunk).execute(c)
-                        })?;
+                        diesel::copy_from($table).from_insertable(chunk).execute(c)?;
                     }
                 }
                 $crate::db::DbConnection::Sqlite(c) => {
@@ -1401,7 +1401,7 @@ pub fn agency_stats(
 
 /// A `contacts` row.
 #[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = contacts)]
+#[diesel(table_name = contacts, treat_none_as_default_value = false)]
 pub struct ContactRow {
     pub id: String,
     pub record_id: String,
@@ -1655,7 +1655,7 @@ pub fn set_memberships(
 /// An `enterprise_nodes` row: an enterprise on a chain node, with its flags copied so that
 /// the chain views count from the index alone.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = enterprise_nodes)]
+#[diesel(table_name = enterprise_nodes, treat_none_as_default_value = false)]
 pub struct Membership {
     pub enterprise_id: String,
     pub node_id: String,
@@ -1715,7 +1715,7 @@ pub fn by_credit_codes(
 
 /// A `supply_links` row.
 #[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = supply_links)]
+#[diesel(table_name = supply_links, treat_none_as_default_value = false)]
 pub struct LinkRow {
     pub id: String,
     pub supplier_id: String,

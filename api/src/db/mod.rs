@@ -611,9 +611,12 @@ pub fn like_pattern(text: &str) -> String {
 /// each use and never kept. On SQLite full chunks are therefore passed as arrays (`[T; N]`),
 /// whose statement each connection prepares once; only a shorter last chunk is parsed each
 /// time (parsing statements of a thousand rows took a tenth of the time of a batch sync). Keep
-/// the SQLite chunk modest: each connection holds one such statement. PostgreSQL takes large
-/// chunks without the statement cache (see [`pg_uncached`]): each statement is a round trip,
-/// and kept statements were slower there.
+/// the SQLite chunk modest: each connection holds one such statement. On PostgreSQL each chunk
+/// is one `COPY … FROM STDIN (FORMAT binary)` (diesel's `copy_from`): nothing to parse or plan,
+/// where a multi-row `INSERT` of thousands of parameters was parsed and planned every time (a
+/// sixth of PostgreSQL's work in a batch sync). Rows whose `Option` fields are derived as
+/// `Insertable` must say `treat_none_as_default_value = false` (`None` is `NULL`): `COPY` has no
+/// `DEFAULT`, and on SQLite a row holding a `DEFAULT` made diesel insert the chunk row by row.
 #[macro_export]
 macro_rules! insert_rows {
     ($conn:expr, $table:path, $rows:expr, sqlite = $per:literal, postgres = $pg_per:literal) => {{
@@ -623,11 +626,12 @@ macro_rules! insert_rows {
         (|| -> diesel::QueryResult<()> {
             match conn {
                 $crate::db::DbConnection::Postgres(c) => {
+                    use diesel::ExecuteCopyFromDsl as _;
                     while rows.peek().is_some() {
                         let chunk: Vec<_> = rows.by_ref().take($pg_per).collect();
-                        $crate::db::pg_uncached(c, |c| {
-                            diesel::insert_into($table).values(chunk).execute(c)
-                        })?;
+                        diesel::copy_from($table)
+                            .from_insertable(chunk)
+                            .execute(c)?;
                     }
                 }
                 $crate::db::DbConnection::Sqlite(c) => {
@@ -647,8 +651,9 @@ macro_rules! insert_rows {
 
 /// Runs `f` on a PostgreSQL connection with diesel's statement cache switched off (and
 /// emptied afterwards). Measured, not explained: with the cache on, PostgreSQL batch syncs ran
-/// at about 1,900 records/s, with it off around their multi-row statements and `IN` lookups at
-/// about 3,500 (10,000 records, this machine), although diesel keeps none of those statements.
+/// at about 1,900 records/s, with it off around their multi-row statements (since replaced by
+/// `COPY`) and their `IN` lookups at about 3,500 (10,000 records, session 3's machine),
+/// although diesel keeps none of those statements.
 ///
 /// An uncached statement is also planned for its parameters every time: PostgreSQL plans a
 /// kept statement once for any parameters after five runs when that plan looks no dearer, and
