@@ -2215,3 +2215,64 @@ async fn region_change_moves_record(db: TestDb) {
     assert_eq!(listed("330881").await, vec![vec![moved.id.clone()]; 4]);
     assert_eq!(listed("330802").await, vec![vec![stays.id.clone()]; 4]);
 }
+
+db_test!(
+    a_bulk_insert_that_breaks_a_unique_key_is_a_conflict_and_writes_nothing,
+    bulk_insert_conflict
+);
+/// The multi-row writes of batch syncs (a `COPY` on PostgreSQL): a row that breaks a unique
+/// key fails the whole write as a 409 conflict, and the transaction leaves none of its rows
+/// (the rows before it, their search postings) behind.
+async fn bulk_insert_conflict(db: TestDb) {
+    use zhaoshang_api::db::library as store;
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let held = admin
+        .enterprises()
+        .create(&EnterpriseFields {
+            credit_code: Some(credit_code(77_001)),
+            ..enterprise("衢州氟硅新材料有限公司", "330802", &["2614"], true)
+        })
+        .await
+        .expect("create");
+    let held_id = held.id.clone();
+    let fresh_id = uuid::Uuid::now_v7().to_string();
+    let fresh = fresh_id.clone();
+    let err = app
+        .database
+        .write(move |conn| {
+            let row = store::record(conn, "enterprise", &held_id, false)?
+                .ok_or_else(|| zhaoshang_api::error::ApiError::not_found("held"))?;
+            // A new record with its own name and code, then one holding the same credit code.
+            let mut ok = row.clone();
+            ok.id = fresh;
+            ok.name = "衢州萤石矿业有限公司".into();
+            ok.search = ok.name.clone();
+            ok.credit_code = None;
+            let mut twin = row;
+            twin.id = uuid::Uuid::now_v7().to_string();
+            store::insert_many(conn, &[ok, twin])
+        })
+        .await
+        .expect_err("the credit code is held");
+    assert_eq!(err.code(), "conflict", "{err:?}");
+    assert_eq!(
+        admin
+            .enterprises()
+            .get(&fresh_id)
+            .await
+            .expect_err("the row before the conflict was rolled back")
+            .status(),
+        Some(404)
+    );
+    let found: Vec<_> = admin
+        .enterprises()
+        .stream(LibraryQuery {
+            q: Some("萤石矿业".into()),
+            ..LibraryQuery::default()
+        })
+        .try_collect()
+        .await
+        .expect("search");
+    assert!(found.is_empty(), "no postings left behind: {found:?}");
+}
