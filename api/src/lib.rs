@@ -1,21 +1,19 @@
 //! 招商信息平台 (zhaoshang) API server.
 //!
+//! The crate is built in layers: [`app`] composes the domains ([`identity`], [`library`]) over
+//! [`core`], which every domain shares and which imports none of them. Each domain has the same
+//! parts: `routes` (parse, authorize, call the service, shape the answer), the service (rules,
+//! transactions, audit) and `store` (queries). [`cli`] and [`seed`] call services, never handlers.
+//!
 //! [`app::build_app`] assembles the actix-web application; [`app::Application`] binds and runs
 //! it. The binary (`zhaoshang-api`) and the tests use the same two.
 
-pub mod admin;
 pub mod app;
-pub mod auth;
-pub mod config;
-pub mod db;
-pub mod error;
-pub mod extract;
+pub mod cli;
+pub mod core;
+pub mod identity;
 pub mod library;
-pub mod openapi;
-pub mod reference;
-pub mod routes;
 pub mod seed;
-pub mod telemetry;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -23,6 +21,8 @@ pub mod testing;
 #[cfg(test)]
 mod tests;
 
+pub use crate::core::config::Config;
+pub use crate::core::state::AppState;
+pub use crate::core::{db, telemetry};
 pub use actix_web::dev::ServerHandle;
-pub use app::{AppState, Application, build_app};
-pub use config::Config;
+pub use app::{Application, Services, build_app};

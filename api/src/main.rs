@@ -3,9 +3,11 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use zhaoshang_api::config::{Config, DatabaseArgs, ServeArgs};
+use zhaoshang_api::app::openapi;
+use zhaoshang_api::cli as admin;
+use zhaoshang_api::core::config::{Config, DatabaseArgs, ServeArgs};
 use zhaoshang_api::db;
-use zhaoshang_api::{Application, admin, openapi, telemetry};
+use zhaoshang_api::{Application, telemetry};
 use zhaoshang_types::Role;
 
 /// 招商信息平台 API server. With no subcommand it runs `serve`.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use diesel::Connection as _;
 use diesel::connection::SimpleConnection as _;
 
-use crate::db::{self, DatabaseUrl, DbKind};
+use crate::core::db::{self, DatabaseUrl, DbKind};
 
 /// Where the test PostgreSQL server is: `ZHAOSHANG_TEST_PG_URL`, default
 /// `postgres://postgres@127.0.0.1:5432`.
@@ -101,13 +101,13 @@ macro_rules! db_test {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let db = $crate::testing::TestDb::new($crate::db::DbKind::Sqlite).expect("SQLite is always available");
+                let db = $crate::testing::TestDb::new($crate::core::db::DbKind::Sqlite).expect("SQLite is always available");
                 super::$body(db).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(db) = $crate::testing::TestDb::new($crate::db::DbKind::Postgres) {
+                if let Some(db) = $crate::testing::TestDb::new($crate::core::db::DbKind::Postgres) {
                     super::$body(db).await;
                 }
             }

@@ -214,7 +214,7 @@ db_test!(
 );
 async fn every_operation_demands_a_token(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let doc = serde_json::to_value(zhaoshang_api::openapi::document()).expect("doc");
+    let doc = serde_json::to_value(zhaoshang_api::app::openapi::document()).expect("doc");
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {

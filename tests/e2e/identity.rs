@@ -624,12 +624,12 @@ async fn bootstrap_is_atomic(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let admin = app.admin().await;
     let taken = admin.me().await.expect("me").name;
-    let org = zhaoshang_api::admin::OrgArgs {
+    let org = zhaoshang_api::cli::OrgArgs {
         org_kind: OrgKind::Department,
         org_name: "新设部门".into(),
         region_code: None,
     };
-    let err = zhaoshang_api::admin::create_user(
+    let err = zhaoshang_api::cli::create_user(
         &app.database,
         &org,
         &taken,
@@ -651,7 +651,7 @@ async fn bootstrap_is_atomic(db: TestDb) {
         found.items.is_empty(),
         "the organisation was not created: {found:?}"
     );
-    let err = zhaoshang_api::admin::create_client(&app.database, &org, "  ", Role::Reader, None)
+    let err = zhaoshang_api::cli::create_client(&app.database, &org, "  ", Role::Reader, None)
         .await
         .expect_err("no name");
     assert!(err.to_string().contains("name"), "{err}");

@@ -1024,7 +1024,7 @@ async fn large_batches(db: TestDb) {
     expected.reverse();
     assert_eq!(pages[1], expected);
     {
-        use zhaoshang_api::db::library::{self as store, Bounded, ListFilter, TermCounts};
+        use zhaoshang_api::library::store::{self as store, Bounded, ListFilter, TermCounts};
         let mut conn = app.database.blocking_conn().expect("conn");
         let counts = TermCounts::default();
         let f = ListFilter {
@@ -2224,7 +2224,7 @@ db_test!(
 /// key fails the whole write as a 409 conflict, and the transaction leaves none of its rows
 /// (the rows before it, their search postings) behind.
 async fn bulk_insert_conflict(db: TestDb) {
-    use zhaoshang_api::db::library as store;
+    use zhaoshang_api::library::store;
     let app = TestApp::spawn(db).await;
     let admin = app.admin().await;
     let held = admin
@@ -2242,7 +2242,7 @@ async fn bulk_insert_conflict(db: TestDb) {
         .database
         .write(move |conn| {
             let row = store::record(conn, "enterprise", &held_id, false)?
-                .ok_or_else(|| zhaoshang_api::error::ApiError::not_found("held"))?;
+                .ok_or_else(|| zhaoshang_api::core::error::ApiError::not_found("held"))?;
             // A new record with its own name and code, then one holding the same credit code.
             let mut ok = row.clone();
             ok.id = fresh;

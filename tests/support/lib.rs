@@ -84,13 +84,13 @@ impl TestApp {
     /// Creates the first administrator the way an operator does (`admin create-user`) and
     /// returns a client signed in as it.
     pub async fn admin(&self) -> Client {
-        let org = zhaoshang_api::admin::OrgArgs {
+        let org = zhaoshang_api::cli::OrgArgs {
             org_kind: OrgKind::Bureau,
             org_name: "招商局".to_owned(),
             region_code: None,
         };
         let username = format!("admin-{}", uuid::Uuid::now_v7().simple());
-        zhaoshang_api::admin::create_user(
+        zhaoshang_api::cli::create_user(
             &self.database,
             &org,
             &username,

@@ -3,7 +3,7 @@
 
 use zhaoshang_types::FieldError;
 
-use crate::reference;
+use crate::core::reference;
 
 /// Collected field errors.
 #[derive(Debug, Default)]

@@ -177,7 +177,7 @@ async fn docs_body(db: TestDb) {
     .await;
     assert_eq!(res.status(), StatusCode::OK);
     let served = json(res).await;
-    let generated = serde_json::to_value(crate::openapi::document()).expect("serializable");
+    let generated = serde_json::to_value(crate::app::openapi::document()).expect("serializable");
     assert_eq!(served, generated);
     assert_eq!(served["openapi"], "3.1.0");
 
@@ -205,7 +205,7 @@ async fn docs_body(db: TestDb) {
 fn committed_openapi_document_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    let generated = crate::openapi::document_json();
+    let generated = crate::app::openapi::document_json();
     assert!(
         committed == generated,
         "openapi/openapi.json is out of date with the code; regenerate it with\n  \
@@ -215,7 +215,7 @@ fn committed_openapi_document_matches_the_code() {
 
 #[test]
 fn every_operation_is_documented_with_responses_and_a_tag() {
-    let doc = serde_json::to_value(crate::openapi::document()).expect("serializable");
+    let doc = serde_json::to_value(crate::app::openapi::document()).expect("serializable");
     let paths = doc["paths"].as_object().expect("paths");
     assert!(
         paths.contains_key("/healthz")

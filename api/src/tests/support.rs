@@ -4,9 +4,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test;
 
-use crate::app::{AppState, build_app};
-use crate::config::Config;
-use crate::db::Database;
+use crate::app::{Services, build_app};
+use crate::core::config::Config;
+use crate::core::db::Database;
 use crate::testing::TestDb;
 
 /// The app over `db`, ready for `test::call_service`.
@@ -23,7 +23,10 @@ pub async fn app(
         .await
         .expect("join")
         .expect("open test database");
-    test::init_service(build_app(AppState::new(&config, database).expect("state"))).await
+    test::init_service(build_app(
+        Services::new(&config, database).expect("services"),
+    ))
+    .await
 }
 
 /// The body of a response as JSON.

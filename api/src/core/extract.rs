@@ -1,0 +1,234 @@
+//! Request extractors whose failures are problems with field paths.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use zhaoshang_types::FieldError;
+
+use crate::core::error::{self, ApiError};
+
+/// A JSON body. Unlike `web::Json`, a rejected body answers 422 with the path of the offending
+/// field (`contacts[0].phone`), unknown fields by name, and 400 only for malformed JSON.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = is_json(req);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(error::unsupported_media_type("application/json"));
+            }
+            let bytes = body.await.map_err(|e| error::from_actix(&e))?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+pub fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// Parses a JSON body, reporting where it is wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end().map_err(|e| {
+        ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "invalid_json",
+            e.to_string(),
+        )
+    })?;
+    Ok(value)
+}
+
+fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    if !err.inner().is_data() {
+        return ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not valid JSON: {}", err.into_inner()),
+        );
+    }
+    ApiError::validation(vec![field_error(err, None)])
+}
+
+/// Where a value does not fit its type: the field path, and `unknown_field`, `required` or
+/// `invalid_value`.
+fn field_error(
+    err: serde_path_to_error::Error<serde_json::Error>,
+    index: Option<usize>,
+) -> FieldError {
+    let path = err.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let message = err.into_inner().to_string();
+    let message = match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    };
+    let (field, code) = if let Some(name) = quoted(&message, "unknown field `") {
+        (join(&path, &name), "unknown_field")
+    } else if let Some(name) = quoted(&message, "missing field `") {
+        (join(&path, &name), "required")
+    } else {
+        (path, "invalid_value")
+    };
+    FieldError {
+        index,
+        field,
+        code: code.to_owned(),
+        message,
+    }
+}
+
+/// An `unknown_field` error for each key of `map` not among `allowed`.
+pub fn unknown_keys(
+    map: &serde_json::Map<String, serde_json::Value>,
+    allowed: &[&str],
+    index: Option<usize>,
+) -> Vec<FieldError> {
+    map.keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| FieldError {
+            index,
+            field: k.clone(),
+            code: "unknown_field".to_owned(),
+            message: format!(
+                "unknown field `{k}`; the fields are: {}",
+                allowed.join(", ")
+            ),
+        })
+        .collect()
+}
+
+/// Decodes a JSON object whose keys must be among `allowed`: every unknown key is named, and a
+/// wrong value located (`chain_nodes[0].node_id`). `index` marks errors of batch items.
+pub fn decode_object<T: DeserializeOwned>(
+    value: serde_json::Value,
+    allowed: &[&str],
+    index: Option<usize>,
+) -> Result<T, Vec<FieldError>> {
+    let Some(map) = value.as_object() else {
+        return Err(vec![FieldError {
+            index,
+            field: String::new(),
+            code: "invalid_value".to_owned(),
+            message: "expected a JSON object".to_owned(),
+        }]);
+    };
+    let unknown = unknown_keys(map, allowed, index);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| vec![field_error(e, index)])
+}
+
+fn quoted(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.find('`').map(|end| rest[..end].to_owned())
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() || path == name || path.ends_with(&format!(".{name}")) {
+        if path.is_empty() {
+            name.to_owned()
+        } else {
+            path.to_owned()
+        }
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// The raw request body, within the configured size limit (413 problem beyond it).
+#[derive(Debug)]
+pub struct Body(pub web::Bytes);
+
+impl FromRequest for Body {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move { body.await.map(Body).map_err(|e| error::from_actix(&e)) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        phone: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        #[serde(default)]
+        contacts: Vec<Inner>,
+    }
+
+    fn field_error(body: &str) -> (String, String) {
+        let err = parse_json::<Outer>(body.as_bytes()).expect_err("body must be rejected");
+        let problem = err.problem();
+        assert_eq!(problem.status, 422, "{problem:?}");
+        let e = &problem.errors[0];
+        (e.field.clone(), e.code.clone())
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        assert_eq!(
+            field_error(r#"{"name":"x","nmae":"y"}"#),
+            ("nmae".into(), "unknown_field".into())
+        );
+        assert_eq!(
+            field_error(r#"{"name":"x","contacts":[{"phone":"1","fax":"2"}]}"#),
+            ("contacts[0].fax".into(), "unknown_field".into())
+        );
+    }
+
+    #[test]
+    fn missing_and_mistyped_fields_are_named() {
+        assert_eq!(field_error(r#"{}"#), ("name".into(), "required".into()));
+        assert_eq!(
+            field_error(r#"{"name":"x","contacts":[{}]}"#),
+            ("contacts[0].phone".into(), "required".into())
+        );
+        assert_eq!(
+            field_error(r#"{"name":5}"#),
+            ("name".into(), "invalid_value".into())
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        let err = parse_json::<Outer>(b"{\"name\":").expect_err("truncated");
+        assert_eq!(err.problem().status, 400);
+        assert_eq!(err.code(), "invalid_json");
+        let err = parse_json::<Outer>(b"{\"name\":\"x\"} trailing").expect_err("trailing bytes");
+        assert_eq!(err.code(), "invalid_json");
+    }
+}

@@ -1,0 +1,205 @@
+//! Pieces every resource handler uses: pagination, ETags and `If-Match`, responses.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use zhaoshang_types::Page;
+
+use crate::core::error::ApiError;
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 500;
+
+/// The page size asked for: default 50, 1 to 500.
+pub fn page_limit(limit: Option<u32>) -> Result<i64, ApiError> {
+    match limit.unwrap_or(DEFAULT_LIMIT) {
+        n @ 1..=MAX_LIMIT => Ok(i64::from(n)),
+        n => Err(ApiError::invalid_field(
+            "limit",
+            "out_of_range",
+            format!("limit must be between 1 and {MAX_LIMIT} (got {n})"),
+        )),
+    }
+}
+
+/// An opaque cursor for a position (hex, so it is URL-safe and clearly not for reading).
+pub fn encode_cursor(position: &str) -> String {
+    position.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The position in a cursor made by [`encode_cursor`].
+pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    let invalid = || {
+        ApiError::invalid_field(
+            "cursor",
+            "invalid_cursor",
+            "the cursor is not one this API gave out",
+        )
+    };
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 512 {
+        return Err(invalid());
+    }
+    let bytes = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&cursor[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| invalid())?;
+    String::from_utf8(bytes).map_err(|_| invalid())
+}
+
+/// Turns `limit + 1` fetched rows into a page: the extra row only says there is a next page,
+/// whose cursor is the key of the last row shown.
+pub fn paginate<R, T>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> String,
+    wire: impl Fn(R) -> Result<T, ApiError>,
+) -> Result<Page<T>, ApiError> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| encode_cursor(&key(r)))
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(wire)
+        .collect::<Result<Vec<T>, ApiError>>()?;
+    Ok(Page { items, next_cursor })
+}
+
+/// The strong ETag of a record version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `*`); `None` when absent or `*`.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("").trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    let tag = value.strip_prefix("W/").unwrap_or(value).trim_matches('"');
+    tag.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_if_match",
+            format!("If-Match must be an ETag given out by this API, like \"3\" (got {value})"),
+        )
+    })
+}
+
+/// 412 unless the caller's `If-Match` version is the current one.
+pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != current => Err(version_conflict(current)),
+        _ => Ok(()),
+    }
+}
+
+/// 412 `precondition_failed`: the record changed since the caller read it.
+pub fn version_conflict(current: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+        format!(
+            "the record was changed by someone else (now version {current}); read it again and retry"
+        ),
+    )
+}
+
+/// A JSON response with the record's ETag.
+pub fn with_etag<T: Serialize>(status: StatusCode, body: &T, version: i64) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// 201 with `Location` and `ETag`.
+pub fn created<T: Serialize>(location: String, body: &T, version: i64) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// Walks up from `parent` through `parent_of` (the parent of a live record, or `None` when
+/// there is no such record) and refuses a missing parent (`missing`) or a cycle back to `id`.
+pub fn check_parent_chain(
+    id: Option<&str>,
+    parent: &str,
+    missing: &str,
+    mut parent_of: impl FnMut(&str) -> Result<Option<Option<String>>, ApiError>,
+) -> Result<(), ApiError> {
+    let mut cursor = Some(parent.to_owned());
+    let mut steps = 0;
+    while let Some(current) = cursor {
+        if Some(current.as_str()) == id || steps > 64 {
+            return Err(ApiError::invalid_field(
+                "parent_id",
+                "cycle",
+                "a record cannot be its own ancestor",
+            ));
+        }
+        cursor = parent_of(&current)?
+            .ok_or_else(|| ApiError::invalid_field("parent_id", "unknown_reference", missing))?;
+        steps += 1;
+    }
+    Ok(())
+}
+
+/// A value as JSON (for audit diffs).
+pub fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// A trimmed text field of 1 to `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::invalid_field(
+            field,
+            "required",
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::invalid_field(
+            field,
+            "too_long",
+            format!("{field} may have at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_rejected() {
+        let c = encode_cursor("0192f7d4-6c1e");
+        assert_eq!(decode_cursor(&c).expect("round trip"), "0192f7d4-6c1e");
+        for bad in ["xyz", "abc", "zz", &"00".repeat(300)] {
+            assert_eq!(
+                decode_cursor(bad).expect_err(bad).code(),
+                "validation_failed"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(page_limit(None).expect("default"), 50);
+        assert_eq!(page_limit(Some(500)).expect("max"), 500);
+        assert!(page_limit(Some(0)).is_err());
+        assert!(page_limit(Some(501)).is_err());
+    }
+}

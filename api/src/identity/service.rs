@@ -1,0 +1,152 @@
+//! The identity domain's rules that more than one caller needs: the API's handlers and the
+//! `admin` commands.
+
+use actix_web::web;
+use zhaoshang_types::{ClientCreated, NewClient, OrgKind, Role};
+
+use super::store as identity;
+use crate::core::audit;
+use crate::core::auth::password;
+use crate::core::auth::policy::role_fits_org;
+use crate::core::db::{self, Database, DbConnection};
+use crate::core::error::ApiError;
+use crate::core::http::{required_text, to_json};
+
+/// Hashes on the blocking pool (argon2 takes tens of milliseconds).
+pub async fn hash_blocking(secret: String) -> Result<String, ApiError> {
+    web::block(move || password::hash(&secret))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// 3–64 of `a-z 0-9 . _ -` (upper case is folded).
+pub fn check_username(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim().to_lowercase();
+    let ok = (3..=64).contains(&name.len())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if ok {
+        Ok(name)
+    } else {
+        Err(ApiError::invalid_field(
+            "username",
+            "invalid_format",
+            "username must be 3 to 64 of the characters a-z, 0-9, '.', '_' and '-'",
+        ))
+    }
+}
+
+/// The organisation exists and the role suits its kind.
+pub fn check_org_and_role(
+    conn: &mut DbConnection,
+    org_id: &str,
+    role: Role,
+) -> Result<(), ApiError> {
+    let org = identity::org(conn, org_id, false)?
+        .ok_or_else(|| {
+            ApiError::invalid_field("org_id", "unknown_reference", "no such organisation")
+        })?
+        .to_wire()?;
+    if !role_fits_org(role, org.kind) {
+        return Err(ApiError::invalid_field(
+            "role",
+            "role_mismatch",
+            format!(
+                "the role `{}` does not suit an organisation of kind `{}`",
+                role.as_str(),
+                org.kind.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A county needs its six-digit GB/T 2260 code; others may have one.
+pub fn check_region_code(kind: OrgKind, code: Option<&str>) -> Result<Option<String>, ApiError> {
+    match code.map(str::trim).filter(|c| !c.is_empty()) {
+        None if kind == OrgKind::County => Err(ApiError::invalid_field(
+            "region_code",
+            "required",
+            "a county needs its six-digit GB/T 2260 region code",
+        )),
+        None => Ok(None),
+        Some(c) if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) => {
+            match crate::core::reference::check_region_code(c) {
+                Ok(()) => Ok(Some(c.to_owned())),
+                Err(message) => Err(ApiError::invalid_field(
+                    "region_code",
+                    "invalid_region_code",
+                    message,
+                )),
+            }
+        }
+        Some(c) => Err(ApiError::invalid_field(
+            "region_code",
+            "invalid_format",
+            format!("region_code must be six digits (GB/T 2260), got {c:?}"),
+        )),
+    }
+}
+
+/// Creates a client and its secret; `org_id` gives the organisation inside the same
+/// transaction (the bootstrap command finds or creates it there; the API takes `new.org_id`).
+pub async fn create_client(
+    db: &Database,
+    actor: audit::Actor,
+    new: NewClient,
+    org_id: impl FnOnce(&mut DbConnection) -> Result<String, ApiError> + Send + 'static,
+) -> Result<ClientCreated, ApiError> {
+    let name = required_text("name", &new.name, 100)?;
+    if new.expires_at.is_some_and(|e| e <= chrono::Utc::now()) {
+        return Err(ApiError::invalid_field(
+            "expires_at",
+            "in_the_past",
+            "expires_at must be in the future",
+        ));
+    }
+    let secret = new_secret();
+    let hash = hash_blocking(secret.clone()).await?;
+    let client = db
+        .write(move |conn| {
+            let org_id = org_id(conn)?;
+            check_org_and_role(conn, &org_id, new.role)?;
+            let now = db::now();
+            let row = identity::ClientRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                name,
+                org_id,
+                role: new.role.as_str().to_owned(),
+                secret_hash: hash,
+                expires_at: new.expires_at.map(|e| e.naive_utc()),
+                revoked_at: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            identity::insert_client(conn, &row)?;
+            let client = row.to_wire()?;
+            audit::record(
+                conn,
+                &actor,
+                "create",
+                "client",
+                Some(&client.id),
+                Some(audit::diff(&serde_json::Value::Null, &to_json(&client))),
+            )?;
+            Ok(client)
+        })
+        .await?;
+    Ok(ClientCreated {
+        client_id: client.id.clone(),
+        client_secret: secret,
+        client,
+    })
+}
+
+/// A new client secret: 256 random bits, hex, with a recognisable prefix.
+fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("zss_{hex}")
+}

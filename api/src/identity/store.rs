@@ -1,0 +1,438 @@
+//! Queries for organisations, users, service clients and login throttling.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use zhaoshang_types::{Org, OrgKind, Role, ServiceClient, User};
+
+use crate::core::db::DbConnection;
+use crate::core::db::schema::{clients, login_throttle, orgs, users};
+use crate::core::error::ApiError;
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)
+}
+
+fn role_of(s: &str) -> Result<Role, ApiError> {
+    Role::parse(s).ok_or_else(|| ApiError::internal(format!("stored role {s:?} is unknown")))
+}
+
+/// An `orgs` row.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = orgs)]
+pub struct OrgRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub region_code: Option<String>,
+    pub parent_id: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl OrgRow {
+    /// The wire form.
+    pub fn to_wire(&self) -> Result<Org, ApiError> {
+        Ok(Org {
+            id: self.id.clone(),
+            kind: OrgKind::parse(&self.kind).ok_or_else(|| {
+                ApiError::internal(format!("stored org kind {:?} is unknown", self.kind))
+            })?,
+            name: self.name.clone(),
+            region_code: self.region_code.clone(),
+            parent_id: self.parent_id.clone(),
+            version: self.version,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+            deleted_at: self.deleted_at.map(utc),
+        })
+    }
+}
+
+/// An organisation by id (deleted ones only when asked for).
+pub fn org(
+    conn: &mut DbConnection,
+    id: &str,
+    include_deleted: bool,
+) -> Result<Option<OrgRow>, ApiError> {
+    let mut q = orgs::table.filter(orgs::id.eq(id)).into_boxed();
+    if !include_deleted {
+        q = q.filter(orgs::deleted_at.is_null());
+    }
+    Ok(q.first(conn).optional()?)
+}
+
+/// A live organisation by kind and name.
+pub fn org_by_name(
+    conn: &mut DbConnection,
+    kind: OrgKind,
+    name: &str,
+) -> Result<Option<OrgRow>, ApiError> {
+    Ok(orgs::table
+        .filter(orgs::kind.eq(kind.as_str()))
+        .filter(orgs::name.eq(name))
+        .filter(orgs::deleted_at.is_null())
+        .first(conn)
+        .optional()?)
+}
+
+/// Filters of the organisation list.
+#[derive(Debug, Default, Clone)]
+pub struct OrgFilter {
+    pub kind: Option<OrgKind>,
+    pub parent_id: Option<String>,
+    pub q: Option<String>,
+    pub include_deleted: bool,
+    pub after_id: Option<String>,
+}
+
+/// Organisations in id (creation) order.
+pub fn list_orgs(
+    conn: &mut DbConnection,
+    f: &OrgFilter,
+    limit: i64,
+) -> Result<Vec<OrgRow>, ApiError> {
+    let mut q = orgs::table.into_boxed();
+    if let Some(kind) = f.kind {
+        q = q.filter(orgs::kind.eq(kind.as_str()));
+    }
+    if let Some(parent) = &f.parent_id {
+        q = q.filter(orgs::parent_id.eq(parent.clone()));
+    }
+    if let Some(text) = &f.q {
+        q = q.filter(
+            orgs::name
+                .like(crate::core::db::like_pattern(text))
+                .escape('\\'),
+        );
+    }
+    if !f.include_deleted {
+        q = q.filter(orgs::deleted_at.is_null());
+    }
+    if let Some(after) = &f.after_id {
+        q = q.filter(orgs::id.gt(after.clone()));
+    }
+    Ok(q.order(orgs::id.asc()).limit(limit).load(conn)?)
+}
+
+/// Inserts an organisation.
+pub fn insert_org(conn: &mut DbConnection, row: &OrgRow) -> Result<(), ApiError> {
+    diesel::insert_into(orgs::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Writes a changed organisation if its version is still `expected`; false if it moved on.
+pub fn update_org(conn: &mut DbConnection, row: &OrgRow, expected: i64) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        orgs::table
+            .filter(orgs::id.eq(&row.id))
+            .filter(orgs::version.eq(expected)),
+    )
+    .set((
+        orgs::name.eq(&row.name),
+        orgs::region_code.eq(&row.region_code),
+        orgs::parent_id.eq(&row.parent_id),
+        orgs::version.eq(row.version),
+        orgs::updated_at.eq(row.updated_at),
+        orgs::deleted_at.eq(row.deleted_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How many active users and unrevoked clients belong to an organisation.
+pub fn org_member_count(conn: &mut DbConnection, org_id: &str) -> Result<i64, ApiError> {
+    let u: i64 = users::table
+        .filter(users::org_id.eq(org_id))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    let c: i64 = clients::table
+        .filter(clients::org_id.eq(org_id))
+        .filter(clients::revoked_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(u + c)
+}
+
+/// A `users` row.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: String,
+    pub role: String,
+    pub active: bool,
+    pub password_hash: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub password_changed_at: NaiveDateTime,
+}
+
+impl UserRow {
+    /// The wire form (never the hash).
+    pub fn to_wire(&self) -> Result<User, ApiError> {
+        Ok(User {
+            id: self.id.clone(),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            org_id: self.org_id.clone(),
+            role: role_of(&self.role)?,
+            active: self.active,
+            version: self.version,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+        })
+    }
+}
+
+/// A user by id.
+pub fn user(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, ApiError> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .first(conn)
+        .optional()?)
+}
+
+/// A user by (lower-case) username.
+pub fn user_by_username(
+    conn: &mut DbConnection,
+    username: &str,
+) -> Result<Option<UserRow>, ApiError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .first(conn)
+        .optional()?)
+}
+
+/// Filters of the user list.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub org_id: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub q: Option<String>,
+    pub after_id: Option<String>,
+}
+
+/// Users in id order.
+pub fn list_users(
+    conn: &mut DbConnection,
+    f: &UserFilter,
+    limit: i64,
+) -> Result<Vec<UserRow>, ApiError> {
+    let mut q = users::table.into_boxed();
+    if let Some(v) = &f.org_id {
+        q = q.filter(users::org_id.eq(v.clone()));
+    }
+    if let Some(v) = f.role {
+        q = q.filter(users::role.eq(v.as_str()));
+    }
+    if let Some(v) = f.active {
+        q = q.filter(users::active.eq(v));
+    }
+    if let Some(text) = &f.q {
+        let pattern = crate::core::db::like_pattern(text);
+        q = q.filter(
+            users::username
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::display_name.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = &f.after_id {
+        q = q.filter(users::id.gt(after.clone()));
+    }
+    Ok(q.order(users::id.asc()).limit(limit).load(conn)?)
+}
+
+/// Inserts a user.
+pub fn insert_user(conn: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a changed user if its version is still `expected`.
+pub fn update_user(
+    conn: &mut DbConnection,
+    row: &UserRow,
+    expected: i64,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        users::table
+            .filter(users::id.eq(&row.id))
+            .filter(users::version.eq(expected)),
+    )
+    .set((
+        users::display_name.eq(&row.display_name),
+        users::org_id.eq(&row.org_id),
+        users::role.eq(&row.role),
+        users::active.eq(row.active),
+        users::password_hash.eq(&row.password_hash),
+        users::version.eq(row.version),
+        users::updated_at.eq(row.updated_at),
+        users::password_changed_at.eq(row.password_changed_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A `clients` row.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct ClientRow {
+    pub id: String,
+    pub name: String,
+    pub org_id: String,
+    pub role: String,
+    pub secret_hash: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ClientRow {
+    /// The wire form (never the hash).
+    pub fn to_wire(&self) -> Result<ServiceClient, ApiError> {
+        Ok(ServiceClient {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            org_id: self.org_id.clone(),
+            role: role_of(&self.role)?,
+            expires_at: self.expires_at.map(utc),
+            revoked_at: self.revoked_at.map(utc),
+            version: self.version,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+        })
+    }
+
+    /// Not revoked and not expired.
+    pub fn usable(&self, now: NaiveDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// A client by id.
+pub fn client(conn: &mut DbConnection, id: &str) -> Result<Option<ClientRow>, ApiError> {
+    Ok(clients::table
+        .filter(clients::id.eq(id))
+        .first(conn)
+        .optional()?)
+}
+
+/// Clients in id order.
+pub fn list_clients(
+    conn: &mut DbConnection,
+    org_id: Option<&str>,
+    after_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ClientRow>, ApiError> {
+    let mut q = clients::table.into_boxed();
+    if let Some(v) = org_id {
+        q = q.filter(clients::org_id.eq(v.to_owned()));
+    }
+    if let Some(v) = after_id {
+        q = q.filter(clients::id.gt(v.to_owned()));
+    }
+    Ok(q.order(clients::id.asc()).limit(limit).load(conn)?)
+}
+
+/// Inserts a client.
+pub fn insert_client(conn: &mut DbConnection, row: &ClientRow) -> Result<(), ApiError> {
+    diesel::insert_into(clients::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a changed client if its version is still `expected`.
+pub fn update_client(
+    conn: &mut DbConnection,
+    row: &ClientRow,
+    expected: i64,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        clients::table
+            .filter(clients::id.eq(&row.id))
+            .filter(clients::version.eq(expected)),
+    )
+    .set((
+        clients::name.eq(&row.name),
+        clients::role.eq(&row.role),
+        clients::expires_at.eq(row.expires_at),
+        clients::revoked_at.eq(row.revoked_at),
+        clients::version.eq(row.version),
+        clients::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Login throttling state of one name: consecutive failures and the lock, if any.
+#[derive(Debug, Clone, Queryable)]
+pub struct Throttle {
+    pub username: String,
+    pub failures: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The throttle row of a key (`user:<name>` or `client:<id>`).
+pub fn throttle(conn: &mut DbConnection, key: &str) -> Result<Option<Throttle>, ApiError> {
+    Ok(login_throttle::table
+        .filter(login_throttle::username.eq(key))
+        .first(conn)
+        .optional()?)
+}
+
+/// Writes a throttle row (insert or replace).
+pub fn save_throttle(
+    conn: &mut DbConnection,
+    key: &str,
+    failures: i32,
+    locked_until: Option<NaiveDateTime>,
+) -> Result<(), ApiError> {
+    let now = crate::core::db::now();
+    let values = (
+        login_throttle::username.eq(key),
+        login_throttle::failures.eq(failures),
+        login_throttle::locked_until.eq(locked_until),
+        login_throttle::updated_at.eq(now),
+    );
+    let changes = (
+        login_throttle::failures.eq(failures),
+        login_throttle::locked_until.eq(locked_until),
+        login_throttle::updated_at.eq(now),
+    );
+    // MultiConnection has no upsert: run it on the backend's own connection.
+    match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(login_throttle::table)
+            .values(values)
+            .on_conflict(login_throttle::username)
+            .do_update()
+            .set(changes)
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(login_throttle::table)
+            .values(values)
+            .on_conflict(login_throttle::username)
+            .do_update()
+            .set(changes)
+            .execute(c)?,
+    };
+    Ok(())
+}
+
+/// Forgets a key's failures (after a successful login).
+pub fn clear_throttle(conn: &mut DbConnection, key: &str) -> Result<(), ApiError> {
+    diesel::delete(login_throttle::table.filter(login_throttle::username.eq(key))).execute(conn)?;
+    Ok(())
+}
