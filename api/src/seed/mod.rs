@@ -20,7 +20,7 @@ use crate::core::db::schema::{contacts, supply_links};
 use crate::core::db::{self, Database, DbConnection};
 use crate::core::error::ApiError;
 use crate::identity::store as identity;
-use crate::library::routes::records::insert_record;
+use crate::library::service::insert_record;
 use crate::library::store::{self as store, ContactRow, LinkRow, NodeRow, RecordRow};
 use crate::library::validate::Errors;
 use crate::library::{Agencies, Enterprises, Industries, Investors, Resource, TargetRegions};

@@ -1,7 +1,6 @@
 //! What each role may do, and the record-level rules of the shared library: services ask
 //! these; nothing else decides.
 
-use actix_web::http::StatusCode;
 use zhaoshang_types::Role;
 
 use super::principal::Principal;
@@ -172,9 +171,5 @@ pub fn acts_for_all(p: &Principal) -> bool {
 }
 
 fn forbidden(p: &Principal, what: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        format!("the role `{}` may not {what}", p.role.as_str()),
-    )
+    ApiError::forbidden(format!("the role `{}` may not {what}", p.role.as_str()))
 }

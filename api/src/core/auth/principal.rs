@@ -67,11 +67,10 @@ impl Principal {
         if self.has(perm) {
             Ok(())
         } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("the role `{}` may not do this", self.role.as_str()),
-            ))
+            Err(ApiError::forbidden(format!(
+                "the role `{}` may not do this",
+                self.role.as_str()
+            )))
         }
     }
 

@@ -1,6 +1,5 @@
 //! `/api/v1/me`: the caller's own identity and password.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, put, web};
 use zhaoshang_types::{Me, PasswordChange};
 
@@ -58,9 +57,7 @@ pub async fn change_password(
     body: ApiJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     if principal.kind != ActorKind::User {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
+        return Err(ApiError::forbidden(
             "service clients have no password to change",
         ));
     }

@@ -8,6 +8,7 @@ use zhaoshang_types::{
 };
 
 pub mod chains;
+pub mod csv;
 pub mod records;
 pub mod reference;
 

@@ -1,0 +1,188 @@
+//! The people of a record (contacts), masked for callers not entitled to them.
+
+use serde_json::Value;
+use zhaoshang_types::{Contact, ContactFields};
+
+use super::{Library, merge_patch, owner_of, reject};
+use crate::core::audit;
+use crate::core::auth::Principal;
+use crate::core::auth::policy;
+use crate::core::db;
+use crate::core::error::ApiError;
+use crate::core::extract::decode_object;
+use crate::core::http::{check_version, to_json, version_conflict};
+use crate::library::Resource;
+use crate::library::store::{self as store, ContactRow, RecordRow};
+use crate::library::validate::Errors;
+
+pub(crate) async fn parent_for_contacts<R: Resource>(
+    lib: &Library,
+    p: &Principal,
+    id: String,
+) -> Result<RecordRow, ApiError> {
+    let row = lib
+        .db
+        .read(move |conn| store::record(conn, R::RESOURCE, &id, false))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such record"))?;
+    policy::require_visible(p, owner_of(&row))?;
+    Ok(row)
+}
+
+fn check_contact(fields: &mut ContactFields) -> Result<(), ApiError> {
+    let mut e = Errors::default();
+    e.text("name", &mut fields.name, 50);
+    e.opt_text("title", &mut fields.title, 100);
+    e.phone("phone", &mut fields.phone);
+    e.email("email", &mut fields.email);
+    e.opt_text("wechat", &mut fields.wechat, 50);
+    e.opt_text("notes", &mut fields.notes, 2000);
+    reject(e)
+}
+
+const CONTACT_FIELDS: [&str; 6] = ["name", "title", "phone", "email", "wechat", "notes"];
+
+fn decode_contact(value: Value) -> Result<ContactFields, ApiError> {
+    decode_object(value, &CONTACT_FIELDS, None).map_err(ApiError::validation)
+}
+
+/// `GET /{resources}/{id}/contacts`: masked unless the caller is entitled.
+pub async fn list_contacts<R: Resource>(
+    lib: &Library,
+    p: &Principal,
+    id: String,
+) -> Result<Vec<Contact>, ApiError> {
+    let parent = parent_for_contacts::<R>(lib, p, id).await?;
+    let full = policy::contacts_in_full(p, owner_of(&parent));
+    let parent_id = parent.id.clone();
+    let rows = lib
+        .db
+        .read(move |conn| store::contacts_of(conn, &parent_id))
+        .await?;
+    Ok(rows.iter().map(|r| r.to_wire(full)).collect())
+}
+
+/// `POST /{resources}/{id}/contacts`.
+pub async fn create_contact<R: Resource>(
+    lib: &Library,
+    p: &Principal,
+    id: String,
+    body: Value,
+) -> Result<Contact, ApiError> {
+    let parent = parent_for_contacts::<R>(lib, p, id).await?;
+    policy::require_write(p, owner_of(&parent))?;
+    let mut fields = decode_contact(body)?;
+    check_contact(&mut fields)?;
+    let actor = p.audit_actor();
+    let contact = lib
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            let mut row = ContactRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                record_id: parent.id.clone(),
+                name: String::new(),
+                title: None,
+                phone: None,
+                email: None,
+                wechat: None,
+                notes: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            row.set_fields(fields);
+            store::insert_contact(conn, &row)?;
+            audit::record(
+                conn,
+                &actor,
+                "create",
+                "contact",
+                Some(&row.id),
+                Some(audit::diff(&Value::Null, &to_json(&row.fields()))),
+            )?;
+            Ok(row.to_wire(true))
+        })
+        .await?;
+    Ok(contact)
+}
+
+/// `PATCH /{resources}/{id}/contacts/{contact_id}` (merge patch).
+pub async fn update_contact<R: Resource>(
+    lib: &Library,
+    p: &Principal,
+    id: String,
+    contact_id: String,
+    expected: Option<i64>,
+    patch: Value,
+) -> Result<Contact, ApiError> {
+    let parent = parent_for_contacts::<R>(lib, p, id).await?;
+    policy::require_write(p, owner_of(&parent))?;
+    if !patch.is_object() {
+        return Err(ApiError::invalid_field(
+            "",
+            "invalid_value",
+            "a merge patch is a JSON object",
+        ));
+    }
+    let actor = p.audit_actor();
+    let contact = lib
+        .db
+        .write(move |conn| {
+            let mut row = store::contact(conn, &parent.id, &contact_id)?
+                .ok_or_else(|| ApiError::not_found("no such contact"))?;
+            check_version(expected, row.version)?;
+            let before = to_json(&row.fields());
+            let mut merged = before.clone();
+            merge_patch(&mut merged, &patch);
+            let mut fields = decode_contact(merged)?;
+            check_contact(&mut fields)?;
+            row.set_fields(fields);
+            let previous = row.version;
+            row.version += 1;
+            row.updated_at = db::now();
+            if !store::update_contact(conn, &row, previous)? {
+                return Err(version_conflict(previous + 1));
+            }
+            audit::record(
+                conn,
+                &actor,
+                "update",
+                "contact",
+                Some(&row.id),
+                Some(audit::diff(&before, &to_json(&row.fields()))),
+            )?;
+            Ok(row.to_wire(true))
+        })
+        .await?;
+    Ok(contact)
+}
+
+/// `DELETE /{resources}/{id}/contacts/{contact_id}` (soft).
+pub async fn delete_contact<R: Resource>(
+    lib: &Library,
+    p: &Principal,
+    id: String,
+    contact_id: String,
+    expected: Option<i64>,
+) -> Result<(), ApiError> {
+    let parent = parent_for_contacts::<R>(lib, p, id).await?;
+    policy::require_write(p, owner_of(&parent))?;
+    let actor = p.audit_actor();
+    lib.db
+        .write(move |conn| {
+            let mut row = store::contact(conn, &parent.id, &contact_id)?
+                .ok_or_else(|| ApiError::not_found("no such contact"))?;
+            check_version(expected, row.version)?;
+            let previous = row.version;
+            row.version += 1;
+            row.updated_at = db::now();
+            row.deleted_at = Some(row.updated_at);
+            if !store::update_contact(conn, &row, previous)? {
+                return Err(version_conflict(previous + 1));
+            }
+            audit::record(conn, &actor, "delete", "contact", Some(&row.id), None)
+        })
+        .await
+}

@@ -1,0 +1,277 @@
+//! The library's service: its rules (who may see and change what, validation, uniqueness),
+//! its transactions and its audit rows. Routes call it; so does the demo seeding.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use zhaoshang_types::FieldError;
+
+use super::store::{self as store, RecordRow, TermCounts};
+use crate::core::auth::Principal;
+use crate::core::auth::policy::{self, Owner};
+use crate::core::db::{Database, DbConnection};
+use crate::core::error::ApiError;
+use crate::core::extract::decode_object;
+use crate::identity::store as identity;
+use crate::library::Resource;
+use crate::library::validate::Errors;
+use chains::ChainCache;
+
+pub mod chains;
+pub mod contacts;
+pub mod records;
+pub mod sync;
+
+/// The shared information library: the database and the caches over it, shared by all workers.
+pub struct Library {
+    /// The database.
+    pub db: Database,
+    /// Chain trees and gap analyses, recomputed at most every few seconds.
+    pub chain_cache: Arc<ChainCache>,
+    /// How many records hold each search term, for choosing how lists are read.
+    pub term_counts: Arc<TermCounts>,
+}
+
+impl Library {
+    /// The library over a database, with empty caches.
+    pub fn new(db: Database) -> Self {
+        Self {
+            db,
+            chain_cache: Arc::default(),
+            term_counts: Arc::default(),
+        }
+    }
+}
+
+pub(crate) fn owner_of(row: &RecordRow) -> Owner<'_> {
+    Owner {
+        resource: &row.resource,
+        id: &row.id,
+        owner_org_id: &row.owner_org_id,
+        source_agency_id: row.source_agency_id.as_deref(),
+    }
+}
+
+/// Decodes a body object into the resource's fields: unknown keys are named, wrong values
+/// located (`chain_nodes[0].node_id`). `index` marks errors of batch items.
+pub(crate) fn decode<R: Resource>(
+    value: Value,
+    index: Option<usize>,
+) -> Result<R::Fields, Vec<FieldError>> {
+    decode_object(value, R::FIELDS, index)
+}
+
+/// Normalises the fields and applies who-may-set-what: owners and source agencies.
+pub(crate) fn prepare<R: Resource>(
+    p: &Principal,
+    fields: &mut R::Fields,
+    existing: Option<&RecordRow>,
+) -> Errors {
+    let mut errors = Errors::default();
+    R::normalize(fields, &mut errors);
+    let current_owner = existing.map(|r| r.owner_org_id.clone());
+    let wanted = R::owner(fields).map(str::to_owned);
+    let owner = match (wanted, current_owner) {
+        (Some(o), current)
+            if policy::acts_for_all(p)
+                || Some(&o) == current.as_ref()
+                || (current.is_none() && o == p.org_id) =>
+        {
+            o
+        }
+        (Some(_), _) => {
+            errors.push(
+                "owner_org_id",
+                "forbidden_owner",
+                "only the bureau and administrators may give a record to another organisation",
+            );
+            p.org_id.clone()
+        }
+        (None, Some(current)) => current,
+        (None, None) => p.org_id.clone(),
+    };
+    R::set_owner(fields, owner);
+    if R::AGENCY_SOURCED {
+        let index = R::index(fields);
+        if let Some(agency) = policy::own_agency(p) {
+            if index
+                .source_agency_id
+                .as_deref()
+                .is_some_and(|s| s != agency)
+            {
+                errors.push(
+                    "source_agency_id",
+                    "forbidden_source",
+                    "an agency can only record what it brought itself",
+                );
+            }
+            R::set_source_agency(fields, Some(agency.to_owned()));
+        } else if let Some(existing) = existing
+            && index.source_agency_id != existing.source_agency_id
+            && !policy::acts_for_all(p)
+        {
+            errors.push(
+                "source_agency_id",
+                "forbidden_source",
+                "only the bureau and administrators may change the source agency",
+            );
+        }
+    }
+    errors
+}
+
+/// Checks the references that need the database: owner, source agency and the resource's own.
+pub(crate) fn check_references<R: Resource>(
+    conn: &mut DbConnection,
+    fields: &R::Fields,
+    errors: &mut Errors,
+) -> Result<(), ApiError> {
+    check_references_memo::<R>(conn, fields, errors, &mut KnownReferences::default())
+}
+
+/// Owners and agencies already looked up (a batch of a thousand items usually names one of
+/// each).
+#[derive(Default)]
+pub(crate) struct KnownReferences {
+    orgs: HashMap<String, bool>,
+    agencies: HashMap<String, bool>,
+}
+
+/// Whether `key` exists, looked up once per batch.
+fn remembered(
+    known: &mut HashMap<String, bool>,
+    key: &str,
+    lookup: impl FnOnce() -> Result<bool, ApiError>,
+) -> Result<bool, ApiError> {
+    if let Some(exists) = known.get(key) {
+        return Ok(*exists);
+    }
+    let exists = lookup()?;
+    known.insert(key.to_owned(), exists);
+    Ok(exists)
+}
+
+pub(crate) fn check_references_memo<R: Resource>(
+    conn: &mut DbConnection,
+    fields: &R::Fields,
+    errors: &mut Errors,
+    known: &mut KnownReferences,
+) -> Result<(), ApiError> {
+    if let Some(owner) = R::owner(fields)
+        && !remembered(&mut known.orgs, owner, || {
+            Ok(identity::org(conn, owner, false)?.is_some())
+        })?
+    {
+        errors.push(
+            "owner_org_id",
+            "unknown_reference",
+            format!("no organisation {owner}"),
+        );
+    }
+    if let Some(agency) = R::index(fields).source_agency_id
+        && !remembered(&mut known.agencies, &agency, || {
+            Ok(store::record(conn, "agency", &agency, false)?.is_some())
+        })?
+    {
+        errors.push(
+            "source_agency_id",
+            "unknown_reference",
+            format!("no agency {agency}"),
+        );
+    }
+    R::check_references(conn, fields, errors)
+}
+
+pub(crate) fn reject(errors: Errors) -> Result<(), ApiError> {
+    if errors.0.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors.0))
+    }
+}
+
+/// 409 when a live record of the resource has the same credit code.
+pub(crate) fn check_unique<R: Resource>(
+    conn: &mut DbConnection,
+    fields: &R::Fields,
+    except: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(code) = R::index(fields).credit_code
+        && let Some(existing) = store::by_credit_code(conn, R::RESOURCE, &code, except)?
+    {
+        return Err(ApiError::conflict(
+            format!(
+                "a {} with the credit code {code} exists already",
+                R::RESOURCE
+            ),
+            Some(existing),
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts a new record of checked fields with what goes with it (memberships, the agency's
+/// organisation). Used by create, batch and the demo seeding.
+pub fn insert_record<R: Resource>(
+    conn: &mut DbConnection,
+    fields: &R::Fields,
+    created_by: Option<String>,
+) -> Result<RecordRow, ApiError> {
+    let row = new_row::<R>(fields, created_by)?;
+    store::insert(conn, &row)?;
+    R::after_write(conn, &row.id, fields, true)?;
+    Ok(row)
+}
+
+/// The row of a new record (a fresh time-ordered id).
+pub(crate) fn new_row<R: Resource>(
+    fields: &R::Fields,
+    created_by: Option<String>,
+) -> Result<RecordRow, ApiError> {
+    RecordRow::new(
+        uuid::Uuid::now_v7().to_string(),
+        R::RESOURCE,
+        R::owner(fields).unwrap_or_default().to_owned(),
+        created_by,
+        &R::index(fields),
+        fields,
+    )
+}
+
+/// Enterprises are counted by the chain views: a change to them clears the cached views.
+pub(crate) fn after_change<R: Resource>(lib: &Library) {
+    if R::RESOURCE == "enterprise" {
+        lib.chain_cache.clear();
+    }
+}
+
+/// RFC 7396 JSON merge patch.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// A record of a resource the caller may see, for sub-resource handlers.
+pub async fn visible_record<R: Resource>(
+    lib: &Library,
+    p: &Principal,
+    id: String,
+) -> Result<RecordRow, ApiError> {
+    contacts::parent_for_contacts::<R>(lib, p, id).await
+}
+
+/// A record the caller may change, for sub-resource handlers.
+pub fn writable(p: &Principal, row: &RecordRow) -> Result<(), ApiError> {
+    policy::require_write(p, owner_of(row))
+}
