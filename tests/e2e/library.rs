@@ -1023,44 +1023,6 @@ async fn large_batches(db: TestDb) {
     assert_eq!(pages[0], expected);
     expected.reverse();
     assert_eq!(pages[1], expected);
-    {
-        use zhaoshang_api::library::store::{self as store, Bounded, ListFilter, TermCounts};
-        let mut conn = app.database.blocking_conn().expect("conn");
-        let counts = TermCounts::default();
-        let f = ListFilter {
-            resource: "investor",
-            q: Some("甬商".into()),
-            region: Some("330881".into()),
-            ..ListFilter::default()
-        };
-        // The second time round the first page's bound is the one kept from the first, and
-        // a record within it is deleted meanwhile: the page still equals the page read whole.
-        for round in 0..2 {
-            let whole = store::list(&mut conn, &counts, &f, 31).expect("list");
-            assert_eq!(whole.len(), 31);
-            match (
-                app.database.kind(),
-                store::list_bounded(&mut conn, &counts, f.clone(), 31).expect("bounded"),
-            ) {
-                (zhaoshang_api::db::DbKind::Sqlite, Bounded::Part(first, rest)) => {
-                    assert!(!first.is_empty() && first.len() < 31, "{}", first.len());
-                    let more = store::list(&mut conn, &counts, &rest, 31 - first.len() as i64)
-                        .expect("the rest");
-                    let joined: Vec<_> = first.iter().chain(&more).map(|r| &r.id).collect();
-                    assert_eq!(joined, whole.iter().map(|r| &r.id).collect::<Vec<_>>());
-                }
-                (zhaoshang_api::db::DbKind::Postgres, Bounded::Unbounded(_)) => {}
-                (kind, other) => panic!("{kind:?}: {other:?}"),
-            }
-            if round == 0 {
-                admin
-                    .investors()
-                    .delete(&whole[1].id, None)
-                    .await
-                    .expect("delete");
-            }
-        }
-    }
     // A filter that only the last postings of the search term pass, in either order: the page
     // is found however many postings are read before it (PostgreSQL reads them in chunks).
     for (sort, external) in [("created_at", "NB-1-249"), ("-created_at", "NB-0-0")] {
@@ -1964,64 +1926,6 @@ async fn every_resource_lifecycle(db: TestDb) {
     assert!(err.problem().and_then(|p| p.existing_id.clone()).is_some());
 }
 
-/// A migration's SQL (`up.sql` or `down.sql`) for the backend the app runs on, as embedded
-/// in the server.
-macro_rules! migration_sql {
-    ($app:expr, $name:literal, $file:literal) => {
-        match $app.database.kind() {
-            zhaoshang_api::db::DbKind::Sqlite => {
-                include_str!(concat!("../../migrations/sqlite/", $name, "/", $file))
-            }
-            zhaoshang_api::db::DbKind::Postgres => {
-                include_str!(concat!("../../migrations/postgres/", $name, "/", $file))
-            }
-        }
-    };
-}
-
-db_test!(
-    existing_records_get_their_industry_terms_from_the_migration,
-    industry_terms_migration
-);
-async fn industry_terms_migration(db: TestDb) {
-    let app = TestApp::spawn(db).await;
-    let admin = app.admin().await;
-    let e = admin.enterprises();
-    let a = e
-        .create(&enterprise(
-            "浙江巨化股份有限公司",
-            "330802",
-            &["2614"],
-            true,
-        ))
-        .await
-        .expect("a");
-    let by_industry = || async {
-        e.list(&LibraryQuery {
-            industry: Some("261".into()),
-            ..LibraryQuery::default()
-        })
-        .await
-        .expect("list")
-        .items
-        .into_iter()
-        .map(|r| r.id)
-        .collect::<Vec<_>>()
-    };
-    assert_eq!(by_industry().await, vec![a.id.clone()]);
-    // As before the migration: records without terms are not found by them.
-    use diesel::connection::SimpleConnection as _;
-    let mut conn = app.database.blocking_conn().expect("conn");
-    conn.batch_execute("DELETE FROM record_grams WHERE gram LIKE 'industry:%'")
-        .expect("forget the terms");
-    assert_eq!(by_industry().await, Vec::<String>::new());
-    let up = migration_sql!(app, "2026-11-26-000005_industry_terms", "up.sql");
-    conn.batch_execute(up).expect("migration");
-    assert_eq!(by_industry().await, vec![a.id.clone()]);
-    conn.batch_execute(up).expect("the migration may run twice");
-    assert_eq!(by_industry().await, vec![a.id.clone()]);
-}
-
 db_test!(
     listed_records_equal_the_records_read_by_id,
     listed_equal_read
@@ -2202,77 +2106,4 @@ async fn region_change_moves_record(db: TestDb) {
     assert_eq!(listed("330802").await, vec![vec![stays.id.clone()]; 4]);
     assert_eq!(listed("3308").await, vec![both.clone(); 4]);
     assert_eq!(listed("31").await, vec![Vec::<String>::new(); 4]);
-
-    // Records written before the postings carried regions get them from the migration (here:
-    // the column taken away and the migration run again).
-    use diesel::connection::SimpleConnection as _;
-    let mut conn = app.database.blocking_conn().expect("conn");
-    let down = migration_sql!(app, "2026-11-27-000007_posting_regions", "down.sql");
-    let up = migration_sql!(app, "2026-11-27-000007_posting_regions", "up.sql");
-    conn.batch_execute(down).expect("down");
-    conn.batch_execute(up).expect("up");
-    drop(conn);
-    assert_eq!(listed("330881").await, vec![vec![moved.id.clone()]; 4]);
-    assert_eq!(listed("330802").await, vec![vec![stays.id.clone()]; 4]);
-}
-
-db_test!(
-    a_bulk_insert_that_breaks_a_unique_key_is_a_conflict_and_writes_nothing,
-    bulk_insert_conflict
-);
-/// The multi-row writes of batch syncs (a `COPY` on PostgreSQL): a row that breaks a unique
-/// key fails the whole write as a 409 conflict, and the transaction leaves none of its rows
-/// (the rows before it, their search postings) behind.
-async fn bulk_insert_conflict(db: TestDb) {
-    use zhaoshang_api::library::store;
-    let app = TestApp::spawn(db).await;
-    let admin = app.admin().await;
-    let held = admin
-        .enterprises()
-        .create(&EnterpriseFields {
-            credit_code: Some(credit_code(77_001)),
-            ..enterprise("衢州氟硅新材料有限公司", "330802", &["2614"], true)
-        })
-        .await
-        .expect("create");
-    let held_id = held.id.clone();
-    let fresh_id = uuid::Uuid::now_v7().to_string();
-    let fresh = fresh_id.clone();
-    let err = app
-        .database
-        .write(move |conn| {
-            let row = store::record(conn, "enterprise", &held_id, false)?
-                .ok_or_else(|| zhaoshang_api::core::error::ApiError::not_found("held"))?;
-            // A new record with its own name and code, then one holding the same credit code.
-            let mut ok = row.clone();
-            ok.id = fresh;
-            ok.name = "衢州萤石矿业有限公司".into();
-            ok.search = ok.name.clone();
-            ok.credit_code = None;
-            let mut twin = row;
-            twin.id = uuid::Uuid::now_v7().to_string();
-            store::insert_many(conn, &[ok, twin])
-        })
-        .await
-        .expect_err("the credit code is held");
-    assert_eq!(err.code(), "conflict", "{err:?}");
-    assert_eq!(
-        admin
-            .enterprises()
-            .get(&fresh_id)
-            .await
-            .expect_err("the row before the conflict was rolled back")
-            .status(),
-        Some(404)
-    );
-    let found: Vec<_> = admin
-        .enterprises()
-        .stream(LibraryQuery {
-            q: Some("萤石矿业".into()),
-            ..LibraryQuery::default()
-        })
-        .try_collect()
-        .await
-        .expect("search");
-    assert!(found.is_empty(), "no postings left behind: {found:?}");
 }
