@@ -143,7 +143,7 @@ async fn masked_unless_entitled(
             "{who}: {text}"
         );
     }
-    // The CSV export is masked the same way.
+    // The CSV export is masked the same way: a CSV (not an error body) with the contact in it.
     let res = app
         .http()
         .get(app.url(&format!(
@@ -153,8 +153,31 @@ async fn masked_unless_entitled(
         .send()
         .await
         .expect("csv");
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let csv = res.text().await.expect("text");
+    assert_eq!(status, 200, "{who}: {csv}");
+    assert!(
+        content_type.starts_with("text/csv"),
+        "{who}: content type {content_type:?}"
+    );
+    assert!(
+        csv.contains("张三"),
+        "{who}: the contact is exported: {csv}"
+    );
     assert_eq!(csv.contains("13812345678"), full, "{who}: {csv}");
+    if !full {
+        assert!(csv.contains("138****5678"), "{who}: masked phone: {csv}");
+        assert!(
+            !csv.contains("zhang.san") && !csv.contains("zhangsan_wx"),
+            "{who}: {csv}"
+        );
+    }
 }
 
 /// Others cannot add or change contacts of a record they do not own, readers create nothing,

@@ -8,7 +8,7 @@ use zhaoshang_client::{Client, Collection};
 use zhaoshang_e2e::{TestApp, credit_code, db_test};
 use zhaoshang_types::{
     AgencyFields, EnterpriseFields, IndustryFields, Investor, InvestorFields, InvestorStatus,
-    LibraryQuery, Priority, Role, TargetRegionFields,
+    LibraryQuery, Priority, Record, Role, TargetRegionFields,
 };
 
 use super::{enterprise, investor, problem_field};
@@ -197,7 +197,9 @@ async fn merge_patches(admin: &Client, created: &Investor) -> Investor {
     cleared
 }
 
-/// Soft delete, hidden, restorable; the credit code is free while it is deleted.
+/// Soft delete: hidden from lists and from those who do not see deleted records, restorable.
+/// (That the credit code is free while the record is deleted: see
+/// `a_deleted_records_credit_code_is_free_and_its_restore_conflicts`.)
 async fn soft_delete_and_restore(app: &TestApp, admin: &Client, created: &Investor, version: i64) {
     let investors = admin.investors();
     investors
@@ -254,6 +256,81 @@ async fn soft_delete_and_restore(app: &TestApp, admin: &Client, created: &Invest
             .expect("visible again")
             .id,
         created.id
+    );
+}
+
+db_test!(
+    a_deleted_records_credit_code_is_free_and_its_restore_conflicts,
+    credit_code_free_while_deleted
+);
+/// A credit code is unique among live records only: once A is deleted, B may take its code;
+/// restoring A would then make two live records with one code, and is refused (409) with B
+/// named, A staying deleted.
+async fn credit_code_free_while_deleted(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    code_freed_then_restore_conflicts(
+        "investor",
+        admin.investors(),
+        InvestorFields {
+            credit_code: Some(credit_code(501)),
+            ..investor("先注销客商")
+        },
+        InvestorFields {
+            credit_code: Some(credit_code(501)),
+            ..investor("后登记客商")
+        },
+    )
+    .await;
+    code_freed_then_restore_conflicts(
+        "enterprise",
+        admin.enterprises(),
+        EnterpriseFields {
+            credit_code: Some(credit_code(502)),
+            ..enterprise("先注销企业", "330802", &["2614"], true)
+        },
+        EnterpriseFields {
+            credit_code: Some(credit_code(502)),
+            ..enterprise("后登记企业", "330803", &["2614"], true)
+        },
+    )
+    .await;
+}
+
+/// Creates `a`, deletes it, creates `b` (holding `a`'s credit code), and restores `a`.
+async fn code_freed_then_restore_conflicts<T>(label: &str, col: Collection<'_, T>, a: T, b: T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone + PartialEq + std::fmt::Debug,
+{
+    let a = col
+        .create(&a)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: create A: {e}"));
+    col.delete(&a.id, Some(a.version))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: delete A: {e}"));
+    let b = col
+        .create(&b)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: B takes the code of the deleted A: {e}"));
+    let err = col
+        .restore(&a.id)
+        .await
+        .expect_err("restoring A would give two live records one credit code");
+    assert_eq!(
+        (err.status(), err.code()),
+        (Some(409), Some("conflict")),
+        "{label}: {err:?}"
+    );
+    assert_eq!(
+        err.problem().and_then(|p| p.existing_id.clone()),
+        Some(b.id.clone()),
+        "{label}: the conflict names the live holder of the code"
+    );
+    let still: Record<T> = col.get(&a.id).await.expect("admins see deleted records");
+    assert!(
+        still.deleted_at.is_some() && still.version == a.version + 1,
+        "{label}: A stays deleted and unchanged: {still:?}"
     );
 }
 

@@ -1,6 +1,8 @@
 //! Lists: filters, search, sorting, pagination (also while rows are added), lists that equal
 //! reads by id, and filtered lists that follow a record's change of region.
 
+use std::collections::HashMap;
+
 use futures_util::TryStreamExt as _;
 use serde_json::json;
 use zhaoshang_api::testing::TestDb;
@@ -212,6 +214,9 @@ db_test!(
     walking_pages_sees_each_row_once_while_rows_are_added,
     paging_while_inserting
 );
+/// Four walks (in id order, by name either way, newest first) in pages of 5, each adding two
+/// rows while it is under way: every row that existed when the walk started is seen exactly
+/// once, no row twice, and nothing but those rows and the ones added meanwhile.
 async fn paging_while_inserting(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let admin = app.admin().await;
@@ -226,42 +231,64 @@ async fn paging_while_inserting(db: TestDb) {
         .await
         .expect("create");
     }
-    for sort in [None, Some("name"), Some("-name"), Some("-created_at")] {
+    let walks = [None, Some("name"), Some("-name"), Some("-created_at")];
+    for (walk, sort) in walks.into_iter().enumerate() {
+        let at_start: Vec<String> = e
+            .stream(LibraryQuery::default())
+            .map_ok(|r| r.id)
+            .try_collect()
+            .await
+            .expect("the rows at the start");
+        assert_eq!(at_start.len(), 23 + 2 * walk, "{sort:?}: rows at the start");
         let mut query = LibraryQuery {
             limit: Some(5),
             sort: sort.map(str::to_owned),
             ..LibraryQuery::default()
         };
         let mut seen = Vec::new();
-        let mut added = 0;
+        let mut added = Vec::new();
         loop {
             let page = e.list(&query).await.expect("page");
             seen.extend(page.items.iter().map(|r| r.id.clone()));
-            if added < 2 {
+            if added.len() < 2 {
                 // New rows arrive while the walk is under way.
-                e.create(&enterprise(
-                    &format!("新增{sort:?}{added}"),
-                    "330881",
-                    &["3130"],
-                    true,
-                ))
-                .await
-                .expect("create");
-                added += 1;
+                let new = e
+                    .create(&enterprise(
+                        &format!("新增{sort:?}{}", added.len()),
+                        "330881",
+                        &["3130"],
+                        true,
+                    ))
+                    .await
+                    .expect("create");
+                added.push(new.id);
             }
             match page.next_cursor {
                 Some(c) => query.cursor = Some(c),
                 None => break,
             }
         }
-        let mut unique = seen.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), seen.len(), "{sort:?}: no row twice");
+        let mut times: HashMap<&str, usize> = HashMap::new();
+        for id in &seen {
+            *times.entry(id.as_str()).or_default() += 1;
+        }
+        let twice: Vec<_> = times.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "{sort:?}: rows seen twice: {twice:?}");
+        let missed: Vec<_> = at_start
+            .iter()
+            .filter(|id| !times.contains_key(id.as_str()))
+            .collect();
         assert!(
-            seen.len() >= 23,
-            "{sort:?}: every row that existed at the start: {}",
-            seen.len()
+            missed.is_empty(),
+            "{sort:?}: rows that existed at the start but were not seen: {missed:?}"
+        );
+        let strangers: Vec<_> = seen
+            .iter()
+            .filter(|id| !at_start.contains(id) && !added.contains(id))
+            .collect();
+        assert!(
+            strangers.is_empty(),
+            "{sort:?}: unknown rows: {strangers:?}"
         );
     }
     // The stream follows every cursor.
