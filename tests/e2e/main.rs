@@ -5,5 +5,4 @@ mod access;
 mod foundation;
 mod identity;
 mod library;
-mod seed;
 mod tokens;

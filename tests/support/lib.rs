@@ -18,8 +18,9 @@ pub struct TestApp {
     pub base_url: String,
     /// An SDK client without credentials.
     pub client: Client,
-    /// The server's database handle (for checks the API does not offer).
-    pub database: Database,
+    /// The server's database handle, only for bootstrapping the first administrator: the
+    /// tests drive the server through the SDK and HTTP (tests of internals belong to `api`).
+    database: Database,
     _server: StopOnDrop,
     /// The database (dropped last).
     pub db: TestDb,
