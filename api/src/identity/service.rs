@@ -150,3 +150,52 @@ fn new_secret() -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("zss_{hex}")
 }
+
+/// Whether a live organisation has this id.
+pub fn org_exists(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
+    Ok(identity::org(conn, id, false)?.is_some())
+}
+
+/// Keeps an agency's login organisation (same id) in step with the agency record: created with
+/// it, renamed with it; another agency organisation of the same name is a conflict.
+pub fn sync_agency_org(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    region_code: Option<&str>,
+    created: bool,
+) -> Result<(), ApiError> {
+    if let Some(other) = identity::org_by_name(conn, OrgKind::Agency, name)?
+        && other.id != id
+    {
+        return Err(ApiError::conflict(
+            format!("an agency organisation named {name} exists already"),
+            Some(other.id),
+        ));
+    }
+    let now = db::now();
+    match identity::org(conn, id, true)? {
+        None if created => identity::insert_org(
+            conn,
+            &identity::OrgRow {
+                id: id.to_owned(),
+                kind: "agency".to_owned(),
+                name: name.to_owned(),
+                region_code: region_code.map(str::to_owned),
+                parent_id: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            },
+        ),
+        Some(mut org) if org.name != name => {
+            let previous = org.version;
+            org.name = name.to_owned();
+            org.version += 1;
+            org.updated_at = now;
+            identity::update_org(conn, &org, previous).map(|_| ())
+        }
+        _ => Ok(()),
+    }
+}

@@ -9,10 +9,10 @@ use zhaoshang_types::{
 
 use super::store;
 use super::validate::Errors;
-use crate::core::db::{self, DbConnection};
+use crate::core::db::DbConnection;
 
 use crate::core::error::ApiError;
-use crate::identity::store as identity;
+use crate::identity::service as identity;
 
 /// What the database indexes of a record.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -267,39 +267,7 @@ impl Resource for Agencies {
         f: &AgencyFields,
         created: bool,
     ) -> Result<(), ApiError> {
-        if let Some(other) = identity::org_by_name(conn, zhaoshang_types::OrgKind::Agency, &f.name)?
-            && other.id != id
-        {
-            return Err(ApiError::conflict(
-                format!("an agency organisation named {} exists already", f.name),
-                Some(other.id),
-            ));
-        }
-        let now = db::now();
-        match identity::org(conn, id, true)? {
-            None if created => identity::insert_org(
-                conn,
-                &identity::OrgRow {
-                    id: id.to_owned(),
-                    kind: "agency".to_owned(),
-                    name: f.name.clone(),
-                    region_code: f.region_code.clone(),
-                    parent_id: None,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                    deleted_at: None,
-                },
-            ),
-            Some(mut org) if org.name != f.name => {
-                let previous = org.version;
-                org.name = f.name.clone();
-                org.version += 1;
-                org.updated_at = now;
-                identity::update_org(conn, &org, previous).map(|_| ())
-            }
-            _ => Ok(()),
-        }
+        identity::sync_agency_org(conn, id, &f.name, f.region_code.as_deref(), created)
     }
 }
 
@@ -386,7 +354,7 @@ impl Resource for TargetRegions {
             }
         }
         for (i, id) in f.responsible_org_ids.iter().enumerate() {
-            if identity::org(conn, id, false)?.is_none() {
+            if !identity::org_exists(conn, id)? {
                 e.push(
                     &format!("responsible_org_ids[{i}]"),
                     "unknown_reference",

@@ -13,7 +13,7 @@ use crate::core::auth::policy::{self, Owner};
 use crate::core::db::{Database, DbConnection};
 use crate::core::error::ApiError;
 use crate::core::extract::decode_object;
-use crate::identity::store as identity;
+use crate::identity::service as identity;
 use crate::library::Resource;
 use crate::library::validate::Errors;
 use chains::ChainCache;
@@ -159,9 +159,7 @@ pub(crate) fn check_references_memo<R: Resource>(
     known: &mut KnownReferences,
 ) -> Result<(), ApiError> {
     if let Some(owner) = R::owner(fields)
-        && !remembered(&mut known.orgs, owner, || {
-            Ok(identity::org(conn, owner, false)?.is_some())
-        })?
+        && !remembered(&mut known.orgs, owner, || identity::org_exists(conn, owner))?
     {
         errors.push(
             "owner_org_id",
