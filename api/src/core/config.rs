@@ -69,7 +69,7 @@ pub struct AuthArgs {
 
     /// The token-signing secret itself (at least 32 bytes); prefer the file.
     #[arg(long, env = "ZHAOSHANG_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
 
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, env = "ZHAOSHANG_TOKEN_TTL", default_value_t = 3600,
@@ -84,6 +84,32 @@ pub struct AuthArgs {
     /// Seconds a name stays locked after too many failed logins.
     #[arg(long, env = "ZHAOSHANG_LOGIN_LOCK_SECS", default_value_t = 300)]
     pub login_lock_secs: u64,
+}
+
+/// A secret given in configuration: `Debug` shows `***`, never the value, so a logged or
+/// printed configuration does not leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 /// Everything the server needs to start, resolved from flags and environment.
@@ -104,7 +130,7 @@ pub struct Config {
     /// Graceful-shutdown grace period in seconds.
     pub shutdown_timeout: u64,
     /// The token-signing secret, if given (else from the file or the data dir).
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     /// File holding the token-signing secret.
     pub jwt_secret_file: Option<PathBuf>,
     /// Access token lifetime in seconds.
@@ -151,5 +177,24 @@ impl Config {
             login_max_failures: 5,
             login_lock_secs: 300,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Config, Secret};
+    use crate::core::db::DatabaseUrl;
+
+    #[test]
+    fn a_secret_is_not_shown_by_debug() {
+        let secret: Secret = "a-signing-secret-of-thirty-two-bytes!"
+            .parse()
+            .expect("secret");
+        let mut config = Config::local(DatabaseUrl::sqlite("x.db"), "data".into());
+        config.jwt_secret = Some(secret.clone());
+        let shown = format!("{config:?} {secret:?}");
+        assert!(!shown.contains("signing-secret"), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+        assert_eq!(secret.expose(), "a-signing-secret-of-thirty-two-bytes!");
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::core::auth::ActorCache;
 use crate::core::auth::token::{TokenKeys, load_secret};
-use crate::core::config::Config;
+use crate::core::config::{Config, Secret};
 use crate::core::db::Database;
 use crate::core::telemetry::Metrics;
 
@@ -37,7 +37,7 @@ impl AppState {
     /// State over an open database (reads or creates the token-signing secret).
     pub fn new(config: &Config, db: Database) -> anyhow::Result<Self> {
         let secret = load_secret(
-            config.jwt_secret.as_deref(),
+            config.jwt_secret.as_ref().map(Secret::expose),
             config.jwt_secret_file.as_deref(),
             &config.data_dir,
         )?;
