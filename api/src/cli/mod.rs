@@ -177,7 +177,7 @@ pub async fn create_client(
         expires_at,
     };
     // One transaction: a refused client leaves no new organisation behind.
-    service::create_client(db, audit::Actor::cli(), new, move |conn| {
+    service::clients::create_client(db, audit::Actor::cli(), new, move |conn| {
         ensure_org(conn, org)
     })
     .await

@@ -114,18 +114,54 @@ pub fn version_conflict(current: i64) -> ApiError {
     )
 }
 
-/// A JSON response with the record's ETag.
-pub fn with_etag<T: Serialize>(status: StatusCode, body: &T, version: i64) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(version)))
+/// A wire type with a version: its `ETag`, and what `If-Match` is checked against.
+pub trait Versioned {
+    /// The version.
+    fn version(&self) -> i64;
+}
+
+macro_rules! versioned {
+    ($($t:ty),* $(,)?) => {
+        $(impl Versioned for $t {
+            fn version(&self) -> i64 {
+                self.version
+            }
+        })*
+    };
+}
+
+versioned!(
+    zhaoshang_types::Org,
+    zhaoshang_types::User,
+    zhaoshang_types::ServiceClient,
+    zhaoshang_types::Contact,
+    zhaoshang_types::ChainNode,
+);
+
+impl<T> Versioned for zhaoshang_types::Record<T> {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for zhaoshang_types::ClientCreated {
+    fn version(&self) -> i64 {
+        self.client.version
+    }
+}
+
+/// 200 with the body and its `ETag`.
+pub fn ok_versioned<T: Serialize + Versioned>(body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(body.version())))
         .json(body)
 }
 
-/// 201 with `Location` and `ETag`.
-pub fn created<T: Serialize>(location: String, body: &T, version: i64) -> HttpResponse {
+/// 201 with `Location`, the body and its `ETag`.
+pub fn created<T: Serialize + Versioned>(location: String, body: &T) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::ETAG, etag(body.version())))
         .json(body)
 }
 

@@ -1,8 +1,11 @@
 //! The database: one code path over SQLite and PostgreSQL.
 //!
 //! [`DbConnection`] is a diesel `MultiConnection` over both backends; the backend is chosen at
-//! run time by the database URL. Every query runs on the blocking thread pool through
-//! [`Database::read`] or [`Database::write`].
+//! run time by the database URL. A request's queries run through [`Database`]: reads on the
+//! blocking thread pool ([`Database::read`]) or, when short and on SQLite, on the worker thread
+//! ([`Database::read_short`]); writes in one transaction each ([`Database::write`]), large ones
+//! one at a time ([`Database::write_bulk`]). Work outside a request (commands, seeding) takes a
+//! connection with [`Database::blocking_conn`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

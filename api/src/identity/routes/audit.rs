@@ -4,11 +4,10 @@
 use actix_web::{get, web};
 use zhaoshang_types::{AuditEntry, AuditQuery, Page};
 
-use crate::core::audit;
 use crate::core::auth::{Perm, Principal};
 use crate::core::error::ApiError;
-use crate::core::http::{decode_cursor, page_limit, paginate};
 use crate::core::state::AppState;
+use crate::identity::service::audit_trail as service;
 
 /// Read the audit trail, oldest first (administrators and the bureau). 审计记录。
 #[utoipa::path(tag = "identity", params(AuditQuery), responses((status = 200, body = Page<AuditEntry>)))]
@@ -19,30 +18,7 @@ pub async fn list_audit(
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
     principal.require(Perm::AuditRead)?;
-    let query = query.into_inner();
-    let limit = page_limit(query.limit)?;
-    let after_seq = match query.cursor.as_deref().map(decode_cursor).transpose()? {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            ApiError::invalid_field(
-                "cursor",
-                "invalid_cursor",
-                "the cursor is not one this API gave out",
-            )
-        })?),
-        None => None,
-    };
-    let filter = audit::Filter {
-        resource_type: query.resource_type,
-        resource_id: query.resource_id,
-        actor_id: query.actor_id,
-        action: query.action,
-        since: query.since.map(|t| t.naive_utc()),
-        until: query.until.map(|t| t.naive_utc()),
-        after_seq,
-    };
-    let rows = state
-        .db
-        .read(move |conn| audit::list(conn, &filter, limit + 1))
-        .await?;
-    Ok(web::Json(paginate(rows, limit, |r| r.seq.to_string(), Ok)?))
+    Ok(web::Json(
+        service::list_audit(&state, query.into_inner()).await?,
+    ))
 }

@@ -1,21 +1,14 @@
 //! `/api/v1/clients`: service clients of other systems (administrators).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use zhaoshang_types::{ClientCreated, ClientPatch, ClientQuery, NewClient, Page, ServiceClient};
 
-use crate::core::audit;
-use crate::core::auth::{ActorKind, Perm, Principal};
-use crate::core::db;
+use crate::core::auth::{Perm, Principal};
 use crate::core::error::ApiError;
 use crate::core::extract::ApiJson;
-use crate::core::http::{
-    check_version, created, decode_cursor, if_match, page_limit, paginate, required_text, to_json,
-    with_etag,
-};
+use crate::core::http::{created, if_match, ok_versioned};
 use crate::core::state::AppState;
-use crate::identity::service::{self, check_org_and_role};
-use crate::identity::store as identity;
+use crate::identity::service::clients as service;
 
 /// List service clients (administrators). 接入客户端列表。
 #[utoipa::path(tag = "identity", params(ClientQuery), responses((status = 200, body = Page<ServiceClient>)))]
@@ -26,21 +19,9 @@ pub async fn list_clients(
     query: web::Query<ClientQuery>,
 ) -> Result<web::Json<Page<ServiceClient>>, ApiError> {
     principal.require(Perm::ClientsAdmin)?;
-    let query = query.into_inner();
-    let limit = page_limit(query.limit)?;
-    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let rows = state
-        .db
-        .read(move |conn| {
-            identity::list_clients(conn, query.org_id.as_deref(), after.as_deref(), limit + 1)
-        })
-        .await?;
-    Ok(web::Json(paginate(
-        rows,
-        limit,
-        |r| r.id.clone(),
-        |r| r.to_wire(),
-    )?))
+    Ok(web::Json(
+        service::list_clients(&state, query.into_inner()).await?,
+    ))
 }
 
 /// Read one service client (administrators). 接入客户端详情。
@@ -52,14 +33,8 @@ pub async fn get_client(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Perm::ClientsAdmin)?;
-    let id = id.into_inner();
-    let client = state
-        .db
-        .read(move |conn| identity::client(conn, &id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such client"))?
-        .to_wire()?;
-    Ok(with_etag(StatusCode::OK, &client, client.version))
+    let v = service::get_client(&state, id.into_inner()).await?;
+    Ok(ok_versioned(&v))
 }
 
 /// Create a service client (administrators). The answer holds `client_secret`, shown only
@@ -81,7 +56,6 @@ pub async fn create_client(
     Ok(created(
         format!("/api/v1/clients/{}", created_client.client_id),
         &created_client,
-        created_client.client.version,
     ))
 }
 
@@ -98,53 +72,9 @@ pub async fn update_client(
     body: ApiJson<ClientPatch>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Perm::ClientsAdmin)?;
-    let expected = if_match(&req)?;
-    let patch = body.0;
-    let name = patch
-        .name
-        .as_deref()
-        .map(|n| required_text("name", n, 100))
-        .transpose()?;
-    let id = id.into_inner();
-    let actor = principal.audit_actor();
-    let client_id = id.clone();
-    let client = state
-        .db
-        .write(move |conn| {
-            let mut row = identity::client(conn, &client_id)?
-                .ok_or_else(|| ApiError::not_found("no such client"))?;
-            check_version(expected, row.version)?;
-            let before = to_json(&row.to_wire()?);
-            if let Some(name) = name {
-                row.name = name;
-            }
-            if let Some(role) = patch.role {
-                check_org_and_role(conn, &row.org_id, role)?;
-                row.role = role.as_str().to_owned();
-            }
-            if let Some(expires) = patch.expires_at {
-                row.expires_at = expires.map(|e| e.naive_utc());
-            }
-            let previous = row.version;
-            row.version += 1;
-            row.updated_at = db::now();
-            if !identity::update_client(conn, &row, previous)? {
-                return Err(crate::core::http::version_conflict(previous + 1));
-            }
-            let client = row.to_wire()?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                "client",
-                Some(&client.id),
-                Some(audit::diff(&before, &to_json(&client))),
-            )?;
-            Ok(client)
-        })
+    let v = service::update_client(&state, &principal, if_match(&req)?, id.into_inner(), body.0)
         .await?;
-    state.actors.invalidate(ActorKind::Client, &id);
-    Ok(with_etag(StatusCode::OK, &client, client.version))
+    Ok(ok_versioned(&v))
 }
 
 /// Revoke a service client (administrators): its tokens stop working at once. 吊销接入客户端。
@@ -159,37 +89,6 @@ pub async fn revoke_client(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Perm::ClientsAdmin)?;
-    let expected = if_match(&req)?;
-    let id = id.into_inner();
-    let actor = principal.audit_actor();
-    let client_id = id.clone();
-    state
-        .db
-        .write(move |conn| {
-            let mut row = identity::client(conn, &client_id)?
-                .ok_or_else(|| ApiError::not_found("no such client"))?;
-            check_version(expected, row.version)?;
-            if row.revoked_at.is_some() {
-                return Ok(());
-            }
-            let before = to_json(&row.to_wire()?);
-            let previous = row.version;
-            row.version += 1;
-            row.updated_at = db::now();
-            row.revoked_at = Some(row.updated_at);
-            if !identity::update_client(conn, &row, previous)? {
-                return Err(crate::core::http::version_conflict(previous + 1));
-            }
-            audit::record(
-                conn,
-                &actor,
-                "revoke",
-                "client",
-                Some(&client_id),
-                Some(audit::diff(&before, &to_json(&row.to_wire()?))),
-            )
-        })
-        .await?;
-    state.actors.invalidate(ActorKind::Client, &id);
+    service::revoke_client(&state, &principal, if_match(&req)?, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

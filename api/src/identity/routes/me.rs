@@ -3,14 +3,11 @@
 use actix_web::{HttpResponse, get, put, web};
 use zhaoshang_types::{Me, PasswordChange};
 
-use crate::core::audit;
-use crate::core::auth::{ActorKind, Principal, password, permissions};
-use crate::core::db::{self};
+use crate::core::auth::Principal;
 use crate::core::error::ApiError;
 use crate::core::extract::ApiJson;
 use crate::core::state::AppState;
-use crate::identity::service::hash_blocking;
-use crate::identity::store as identity;
+use crate::identity::service::account as service;
 
 /// Who am I: identity, organisation, role and effective permissions. 当前用户信息。
 #[utoipa::path(tag = "identity", responses((status = 200, body = Me)))]
@@ -19,32 +16,7 @@ pub async fn me(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<web::Json<Me>, ApiError> {
-    let p = principal.clone();
-    let (org, display_name) = state
-        .db
-        .read(move |conn| {
-            let org = identity::org(conn, &p.org_id, true)?
-                .ok_or_else(|| ApiError::internal("the caller's organisation is missing"))?
-                .to_wire()?;
-            let display_name = match p.kind {
-                ActorKind::User => identity::user(conn, &p.id)?.map(|u| u.display_name),
-                ActorKind::Client => None,
-            };
-            Ok((org, display_name))
-        })
-        .await?;
-    Ok(web::Json(Me {
-        kind: principal.kind.as_str().to_owned(),
-        id: principal.id,
-        name: principal.name,
-        display_name,
-        role: principal.role,
-        org,
-        permissions: permissions(principal.role)
-            .iter()
-            .map(|p| (*p).to_owned())
-            .collect(),
-    }))
+    Ok(web::Json(service::me(&state, &principal).await?))
 }
 
 /// Change my password (users; service clients have none). 修改本人密码。
@@ -56,62 +28,6 @@ pub async fn change_password(
     principal: Principal,
     body: ApiJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
-    if principal.kind != ActorKind::User {
-        return Err(ApiError::forbidden(
-            "service clients have no password to change",
-        ));
-    }
-    let change = body.0;
-    password::check_strength("new_password", &change.new_password)?;
-    if change.new_password == change.current_password {
-        return Err(ApiError::invalid_field(
-            "new_password",
-            "unchanged",
-            "the new password must differ from the current one",
-        ));
-    }
-    let id = principal.id.clone();
-    let stored = state
-        .db
-        .read(move |conn| identity::user(conn, &id))
-        .await?
-        .ok_or_else(|| ApiError::internal("the caller's user record is missing"))?
-        .password_hash;
-    let current = change.current_password;
-    let matches = web::block(move || password::verify(&current, &stored))
-        .await
-        .map_err(ApiError::internal)?;
-    if !matches {
-        return Err(ApiError::invalid_field(
-            "current_password",
-            "wrong_password",
-            "the current password is wrong",
-        ));
-    }
-    let hash = hash_blocking(change.new_password).await?;
-    let actor = principal.audit_actor();
-    let id = principal.id.clone();
-    state
-        .db
-        .write(move |conn| {
-            let mut row = identity::user(conn, &id)?.ok_or_else(|| ApiError::not_found("no such user"))?;
-            let previous = row.version;
-            row.password_hash = hash;
-            row.password_changed_at = db::now();
-            row.updated_at = row.password_changed_at;
-            row.version += 1;
-            if !identity::update_user(conn, &row, previous)? {
-                return Err(crate::core::http::version_conflict(previous + 1));
-            }
-            audit::record(
-                conn,
-                &actor,
-                "password_change",
-                "user",
-                Some(&id),
-                Some(serde_json::json!({"password": {"before": "[redacted]", "after": "[redacted]"}})),
-            )
-        })
-        .await?;
+    service::change_password(&state, &principal, body.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

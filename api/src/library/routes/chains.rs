@@ -1,7 +1,6 @@
 //! Industry chains (nodes, the chain tree, gap analysis), supply links between enterprises,
 //! and agency statistics: the handlers.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde_json::Value;
 use zhaoshang_types::{
@@ -12,7 +11,7 @@ use zhaoshang_types::{
 use crate::core::auth::Principal;
 use crate::core::error::ApiError;
 use crate::core::extract::ApiJson;
-use crate::core::http::{created, if_match, with_etag};
+use crate::core::http::{created, if_match, ok_versioned};
 use crate::library::Library;
 use crate::library::service::chains as service;
 
@@ -27,11 +26,7 @@ pub async fn create_node(
     body: ApiJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let node = service::create_node(&lib, &p, id.into_inner(), body.0).await?;
-    Ok(created(
-        format!("/api/v1/chain-nodes/{}", node.id),
-        &node,
-        node.version,
-    ))
+    Ok(created(format!("/api/v1/chain-nodes/{}", node.id), &node))
 }
 
 /// Read a chain node. 查看产业链环节。
@@ -43,7 +38,7 @@ pub async fn get_node(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let node = service::get_node(&lib, &p, id.into_inner()).await?;
-    Ok(with_etag(StatusCode::OK, &node, node.version))
+    Ok(ok_versioned(&node))
 }
 
 /// Change a chain node (merge patch, `If-Match`). 修改产业链环节。
@@ -60,7 +55,7 @@ pub async fn update_node(
     body: ApiJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let node = service::update_node(&lib, &p, id.into_inner(), if_match(&req)?, body.0).await?;
-    Ok(with_etag(StatusCode::OK, &node, node.version))
+    Ok(ok_versioned(&node))
 }
 
 /// Delete a chain node (soft; refused while it has live child nodes). 删除产业链环节。

@@ -2,7 +2,7 @@
 //! regions, industries, enterprises): parse, call the service, shape the answer. The routes in
 //! `library::routes` wire them to paths with their OpenAPI descriptions.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use zhaoshang_types::{BatchResult, LibraryQuery, Page};
@@ -10,7 +10,7 @@ use zhaoshang_types::{BatchResult, LibraryQuery, Page};
 use super::csv::{contacts_csv, records_csv};
 use crate::core::auth::Principal;
 use crate::core::error::ApiError;
-use crate::core::http::{created, etag, if_match, with_etag};
+use crate::core::http::{created, etag, if_match, ok_versioned};
 use crate::library::Library;
 use crate::library::Resource;
 use crate::library::service::records::{self as service, Listed};
@@ -95,7 +95,6 @@ pub async fn create<R: Resource>(
     Ok(created(
         format!("/api/v1/{}/{}", R::PATH, record.id),
         &record,
-        record.version,
     ))
 }
 
@@ -108,7 +107,7 @@ pub async fn update<R: Resource>(
     patch: Value,
 ) -> Result<HttpResponse, ApiError> {
     let record = service::update::<R>(lib, p, id, if_match(req)?, patch).await?;
-    Ok(with_etag(StatusCode::OK, &record, record.version))
+    Ok(ok_versioned(&record))
 }
 
 /// `DELETE /{resources}/{id}` (soft: the record is hidden; its children and links stay).
@@ -130,7 +129,7 @@ pub async fn restore<R: Resource>(
     id: String,
 ) -> Result<HttpResponse, ApiError> {
     let record = service::restore::<R>(lib, p, id, if_match(req)?).await?;
-    Ok(with_etag(StatusCode::OK, &record, record.version))
+    Ok(ok_versioned(&record))
 }
 
 /// `PUT /{resources}:batch`: upserts up to 1,000 records keyed by (`source_agency_id`,
@@ -179,7 +178,6 @@ pub async fn create_contact<R: Resource>(
             contact.id
         ),
         &contact,
-        contact.version,
     ))
 }
 
@@ -194,7 +192,7 @@ pub async fn update_contact<R: Resource>(
 ) -> Result<HttpResponse, ApiError> {
     let contact =
         contacts::update_contact::<R>(lib, p, id, contact_id, if_match(req)?, patch).await?;
-    Ok(with_etag(StatusCode::OK, &contact, contact.version))
+    Ok(ok_versioned(&contact))
 }
 
 /// `DELETE /{resources}/{id}/contacts/{contact_id}` (soft).

@@ -1,16 +1,28 @@
-//! The identity domain's rules that more than one caller needs: the API's handlers and the
-//! `admin` commands.
+//! The identity domain's rules: organisations, users, service clients, the caller's own account
+//! and the audit trail's reader. The API's handlers and the `admin` commands call them.
 
 use actix_web::web;
-use zhaoshang_types::{ClientCreated, NewClient, OrgKind, Role};
+
+pub mod account;
+pub mod audit_trail;
+pub mod clients;
+pub mod orgs;
+pub mod tokens;
+pub mod users;
+use zhaoshang_types::{OrgKind, Role};
 
 use super::store as identity;
-use crate::core::audit;
 use crate::core::auth::password;
 use crate::core::auth::policy::role_fits_org;
-use crate::core::db::{self, Database, DbConnection};
+use crate::core::db::{self, DbConnection};
 use crate::core::error::ApiError;
-use crate::core::http::{required_text, to_json};
+
+/// Checks a password against its stored hash on the blocking pool (as slow as hashing).
+pub async fn verify_blocking(secret: String, hash: String) -> Result<bool, ApiError> {
+    web::block(move || password::verify(&secret, &hash))
+        .await
+        .map_err(ApiError::internal)
+}
 
 /// Hashes on the blocking pool (argon2 takes tens of milliseconds).
 pub async fn hash_blocking(secret: String) -> Result<String, ApiError> {
@@ -87,68 +99,6 @@ pub fn check_region_code(kind: OrgKind, code: Option<&str>) -> Result<Option<Str
             format!("region_code must be six digits (GB/T 2260), got {c:?}"),
         )),
     }
-}
-
-/// Creates a client and its secret; `org_id` gives the organisation inside the same
-/// transaction (the bootstrap command finds or creates it there; the API takes `new.org_id`).
-pub async fn create_client(
-    db: &Database,
-    actor: audit::Actor,
-    new: NewClient,
-    org_id: impl FnOnce(&mut DbConnection) -> Result<String, ApiError> + Send + 'static,
-) -> Result<ClientCreated, ApiError> {
-    let name = required_text("name", &new.name, 100)?;
-    if new.expires_at.is_some_and(|e| e <= chrono::Utc::now()) {
-        return Err(ApiError::invalid_field(
-            "expires_at",
-            "in_the_past",
-            "expires_at must be in the future",
-        ));
-    }
-    let secret = new_secret();
-    let hash = hash_blocking(secret.clone()).await?;
-    let client = db
-        .write(move |conn| {
-            let org_id = org_id(conn)?;
-            check_org_and_role(conn, &org_id, new.role)?;
-            let now = db::now();
-            let row = identity::ClientRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                name,
-                org_id,
-                role: new.role.as_str().to_owned(),
-                secret_hash: hash,
-                expires_at: new.expires_at.map(|e| e.naive_utc()),
-                revoked_at: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            identity::insert_client(conn, &row)?;
-            let client = row.to_wire()?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "client",
-                Some(&client.id),
-                Some(audit::diff(&serde_json::Value::Null, &to_json(&client))),
-            )?;
-            Ok(client)
-        })
-        .await?;
-    Ok(ClientCreated {
-        client_id: client.id.clone(),
-        client_secret: secret,
-        client,
-    })
-}
-
-/// A new client secret: 256 random bits, hex, with a recognisable prefix.
-fn new_secret() -> String {
-    let bytes: [u8; 32] = rand::random();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("zss_{hex}")
 }
 
 /// Whether a live organisation has this id.

@@ -1,0 +1,205 @@
+//! Signing in: access tokens for users (password) and systems (client credentials), with
+//! failed-login throttling per name.
+
+use actix_web::http::{StatusCode, header};
+use serde_json::json;
+use zhaoshang_types::{Role, TokenResponse};
+
+use super::verify_blocking;
+use crate::core::audit;
+use crate::core::auth::{ActorKind, password};
+use crate::core::db;
+use crate::core::error::ApiError;
+use crate::core::state::AppState;
+use crate::core::telemetry::current_request_id;
+use crate::identity::store as identity;
+
+/// A token for the caller whose name and secret match, or why not: `invalid_grant` (users) or
+/// `invalid_client` (clients) without telling whether the name exists, `too_many_attempts`
+/// while the name is locked.
+pub async fn sign_in(
+    state: &AppState,
+    kind: ActorKind,
+    name: String,
+    secret: String,
+    ip: Option<String>,
+) -> Result<TokenResponse, ApiError> {
+    match authenticate(state, kind, name, secret, ip).await? {
+        Outcome::Granted { id, org_id, role } => {
+            let token = state
+                .tokens
+                .issue(kind.as_str(), &id, &org_id, role.as_str())
+                .map_err(ApiError::internal)?;
+            Ok(TokenResponse {
+                access_token: token,
+                token_type: "Bearer".to_owned(),
+                expires_in: state.tokens.ttl_secs,
+            })
+        }
+        Outcome::Refused => Err(match kind {
+            ActorKind::User => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "the username or password is wrong, or the account is deactivated",
+            ),
+            ActorKind::Client => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "the client id or secret is wrong, or the client is revoked or expired",
+            ),
+        }),
+        Outcome::Locked { retry_after } => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed attempts: try again in {retry_after} s"),
+        )
+        .with_header(header::RETRY_AFTER, retry_after.to_string())),
+    }
+}
+
+/// What a sign-in attempt came to.
+enum Outcome {
+    Granted {
+        id: String,
+        org_id: String,
+        role: Role,
+    },
+    Refused,
+    Locked {
+        retry_after: u64,
+    },
+}
+
+/// The stored secret of a name: (id, org, role, hash, usable).
+type Candidate = (String, String, Role, String, bool);
+
+/// Checks a name and secret against the stored hash, with the name's failure count and lock.
+async fn authenticate(
+    state: &AppState,
+    kind: ActorKind,
+    name: String,
+    secret: String,
+    ip: Option<String>,
+) -> Result<Outcome, ApiError> {
+    let key = format!("{}:{name}", kind.as_str());
+    let lookup_key = key.clone();
+    let lookup_name = name.clone();
+    let (throttle, candidate) = state
+        .db
+        .read(move |conn| {
+            let throttle = identity::throttle(conn, &lookup_key)?;
+            let candidate: Option<Candidate> = match kind {
+                ActorKind::User => identity::user_by_username(conn, &lookup_name)?
+                    .map(|u| {
+                        let role = u.to_wire()?.role;
+                        Ok::<_, ApiError>((u.id, u.org_id, role, u.password_hash, u.active))
+                    })
+                    .transpose()?,
+                ActorKind::Client => identity::client(conn, &lookup_name)?
+                    .map(|c| {
+                        let role = c.to_wire()?.role;
+                        let usable = c.usable(db::now());
+                        Ok::<_, ApiError>((c.id, c.org_id, role, c.secret_hash, usable))
+                    })
+                    .transpose()?,
+            };
+            Ok((throttle, candidate))
+        })
+        .await?;
+
+    let now = db::now();
+    let actor = audit::Actor {
+        id: candidate.as_ref().map(|c| c.0.clone()),
+        name: Some(name.clone()),
+        org_id: candidate.as_ref().map(|c| c.1.clone()),
+        request_id: current_request_id(),
+        ip,
+    };
+    let resource = kind.as_str();
+
+    if let Some(until) = throttle.as_ref().and_then(|t| t.locked_until)
+        && until > now
+    {
+        let retry_after = u64::try_from((until - now).num_seconds())
+            .unwrap_or(0)
+            .max(1);
+        let resource_id = actor.id.clone();
+        state
+            .db
+            .write(move |conn| {
+                audit::record(
+                    conn,
+                    &actor,
+                    "login_failed",
+                    resource,
+                    resource_id.as_deref(),
+                    Some(json!({"reason": "locked"})),
+                )
+            })
+            .await?;
+        return Ok(Outcome::Locked { retry_after });
+    }
+
+    // Verify on the blocking pool; an unknown name costs the same as a known one.
+    let stored = candidate.as_ref().map(|c| c.3.clone());
+    let verified = match stored {
+        Some(hash) => verify_blocking(secret, hash).await?,
+        None => {
+            verify_blocking(secret, password::dummy_hash().to_owned()).await?;
+            false
+        }
+    };
+
+    let granted = match (&candidate, verified) {
+        (Some((id, org_id, role, _, true)), true) => Some((id.clone(), org_id.clone(), *role)),
+        _ => None,
+    };
+    let max_failures = i32::try_from(state.login_max_failures).unwrap_or(5);
+    let lock = chrono::Duration::from_std(state.login_lock).unwrap_or(chrono::Duration::minutes(5));
+    let failures_before = throttle
+        .as_ref()
+        .filter(|t| t.locked_until.is_none() && now - t.updated_at < chrono::Duration::minutes(15))
+        .map_or(0, |t| t.failures);
+    let resource_id = actor.id.clone();
+    let success = granted.is_some();
+    state
+        .db
+        .write(move |conn| {
+            if success {
+                identity::clear_throttle(conn, &key)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    "login",
+                    resource,
+                    resource_id.as_deref(),
+                    None,
+                )
+            } else {
+                let failures = failures_before + 1;
+                if failures >= max_failures {
+                    identity::save_throttle(conn, &key, 0, Some(now + lock))?;
+                } else {
+                    identity::save_throttle(conn, &key, failures, None)?;
+                }
+                let reason = if resource_id.is_some() && verified {
+                    "inactive"
+                } else {
+                    "bad_credentials"
+                };
+                audit::record(
+                    conn,
+                    &actor,
+                    "login_failed",
+                    resource,
+                    resource_id.as_deref(),
+                    Some(json!({"reason": reason})),
+                )
+            }
+        })
+        .await?;
+    Ok(match granted {
+        Some((id, org_id, role)) => Outcome::Granted { id, org_id, role },
+        None => Outcome::Refused,
+    })
+}
