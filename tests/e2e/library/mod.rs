@@ -13,7 +13,7 @@ mod regions;
 mod search;
 
 use zhaoshang_client::Client;
-use zhaoshang_e2e::{PASSWORD, TestApp};
+use zhaoshang_e2e::{PASSWORD, TestApp, problem_field};
 use zhaoshang_types::{AgencyFields, EnterpriseFields, InvestorFields, NewUser, Role};
 
 /// An investor with only a name.
@@ -33,18 +33,6 @@ fn enterprise(name: &str, region: &str, codes: &[&str], local: bool) -> Enterpri
         is_local: local,
         ..EnterpriseFields::default()
     }
-}
-
-/// The field and code of the first field error of a problem.
-fn problem_field(err: &zhaoshang_client::Error) -> (String, String) {
-    let p = err
-        .problem()
-        .unwrap_or_else(|| panic!("a problem: {err:?}"));
-    let e = p
-        .errors
-        .first()
-        .unwrap_or_else(|| panic!("field errors: {p:?}"));
-    (e.field.clone(), e.code.clone())
 }
 
 /// `ids`, sorted.
