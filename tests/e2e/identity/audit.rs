@@ -1,12 +1,14 @@
 //! The audit trail: every change and sign-in recorded with who, where and what; its filters;
-//! the request id; nothing recorded for a refused change.
+//! the request id; nothing recorded for a refused change; and a write that fails after its
+//! first statement rolled back whole, audit row included.
 
 use serde_json::json;
 use zhaoshang_api::testing::TestDb;
 use zhaoshang_client::Client;
 use zhaoshang_e2e::{PASSWORD, TestApp, db_test};
 use zhaoshang_types::{
-    AuditEntry, AuditQuery, Me, NewUser, Org, OrgKind, OrgPatch, OrgQuery, Role, User,
+    AgencyFields, AuditEntry, AuditQuery, LibraryQuery, Me, NewUser, Org, OrgKind, OrgPatch,
+    OrgQuery, Role, User,
 };
 
 use super::{audit_rows, new_org};
@@ -190,4 +192,110 @@ async fn refused_change_is_not_recorded(admin: &Client) {
         (Some(409), Some("conflict"), Some(existing[0].id.clone()))
     );
     assert_eq!(audit_rows(admin).await, before, "no audit row");
+}
+
+db_test!(
+    a_write_failing_after_its_first_statement_is_rolled_back_whole,
+    rollback
+);
+/// Creating an agency inserts its record, then its login organisation; renaming one updates
+/// its record, then renames its organisation. When an agency organisation of that name exists
+/// already the second statement fails (409), and the first, with its search terms and its audit
+/// row, must be undone.
+async fn rollback(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    // An agency organisation without an agency record holds the name.
+    let holder = admin
+        .create_org(&new_org(OrgKind::Agency, "杭州某招商咨询", None))
+        .await
+        .expect("agency org");
+    let agency = admin
+        .agencies()
+        .create(&AgencyFields {
+            name: "宁波某商会".into(),
+            ..AgencyFields::default()
+        })
+        .await
+        .expect("an agency to rename");
+    let before = audit_rows(&admin).await;
+
+    let created = admin
+        .agencies()
+        .create(&AgencyFields {
+            name: holder.name.clone(),
+            ..AgencyFields::default()
+        })
+        .await;
+    let renamed = admin
+        .agencies()
+        .update(
+            &agency.id,
+            &json!({"name": holder.name}),
+            Some(agency.version),
+        )
+        .await;
+    for (case, result) in [
+        ("create", created.map(|_| ())),
+        ("rename", renamed.map(|_| ())),
+    ] {
+        let err = result.expect_err(case);
+        assert_eq!(
+            (
+                err.status(),
+                err.code(),
+                err.problem().and_then(|p| p.existing_id.clone())
+            ),
+            (Some(409), Some("conflict"), Some(holder.id.clone())),
+            "{case}: {err:?}"
+        );
+    }
+
+    nothing_of_it_remains(&admin, &holder, &agency.id).await;
+    assert_eq!(audit_rows(&admin).await, before, "no audit row");
+}
+
+/// No agency record of the holder's name (deleted or not, listed or found by its name), the
+/// renamed agency and its organisation as they were, the holder unchanged.
+async fn nothing_of_it_remains(admin: &Client, holder: &Org, agency_id: &str) {
+    let all = admin
+        .agencies()
+        .list(&LibraryQuery {
+            include_deleted: Some(true),
+            ..LibraryQuery::default()
+        })
+        .await
+        .expect("agencies");
+    assert_eq!(
+        all.items
+            .iter()
+            .map(|a| (a.id.as_str(), a.fields.name.as_str(), a.version))
+            .collect::<Vec<_>>(),
+        [(agency_id, "宁波某商会", 1)],
+        "only the agency made before, unchanged"
+    );
+    let found = admin
+        .agencies()
+        .list(&LibraryQuery {
+            q: Some("杭州某招商".into()),
+            ..LibraryQuery::default()
+        })
+        .await
+        .expect("search");
+    assert!(found.items.is_empty(), "no search terms: {found:?}");
+    let org = admin.get_org(agency_id).await.expect("its login org");
+    assert_eq!((org.name.as_str(), org.version), ("宁波某商会", 1));
+    let holders = admin
+        .list_orgs(&OrgQuery {
+            kind: Some(OrgKind::Agency),
+            q: Some(holder.name.clone()),
+            ..OrgQuery::default()
+        })
+        .await
+        .expect("orgs");
+    assert_eq!(
+        holders.items,
+        std::slice::from_ref(holder),
+        "the holder alone, unchanged"
+    );
 }
