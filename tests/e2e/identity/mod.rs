@@ -1,9 +1,11 @@
 //! Organisations, users, clients, passwords and the audit trail through the SDK, by subject:
-//! organisations and lists, users and passwords, the audit trail. This file holds only the
-//! helpers they share.
+//! organisations and lists, users and passwords, the audit trail (and rolled-back writes),
+//! and the answers to unknown ids and to stale or malformed `If-Match`. This file holds only
+//! the helpers they share.
 
 mod audit;
 mod orgs;
+mod preconditions;
 mod users;
 
 use futures_util::TryStreamExt as _;
