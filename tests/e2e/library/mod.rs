@@ -1,13 +1,14 @@
 //! The shared information library through the SDK, by feature: records and their lifecycle,
 //! lists (filters, search, pagination), contacts and masking, agency isolation, batch syncs,
-//! CSV, chains and gaps, target regions and reference data. This file holds only the helpers
-//! they share.
+//! CSV, chains and gaps, who changes and deletes contacts and chain nodes, target regions and
+//! reference data. This file holds only the helpers they share.
 
 mod agency;
 mod batch;
 mod chains;
 mod contacts;
 mod csv;
+mod nested;
 mod records;
 mod regions;
 mod search;
