@@ -1,6 +1,8 @@
 //! The permission matrix of the identity routes, role by role, over real HTTP; and that every
 //! documented operation demands a token.
 
+use std::collections::BTreeMap;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 use zhaoshang_api::testing::TestDb;
@@ -117,6 +119,22 @@ fn matrix(org: &str, user: &str, client: &str, fresh_org: &str, fresh_user: &str
     ]
 }
 
+/// How many cells of the matrix each role is allowed, counted by hand from the route table
+/// (three routes for everyone, twelve more for administrators, the audit trail for the bureau
+/// too): a check independent of `allowed` in [`matrix`].
+const ALLOWED_PER_ROLE: [(Role, usize); 7] = [
+    (Role::Admin, 16),
+    (Role::Bureau, 4),
+    (Role::Department, 3),
+    (Role::County, 3),
+    (Role::Zone, 3),
+    (Role::Agency, 3),
+    (Role::Reader, 3),
+];
+
+/// The number of identity routes in [`matrix`].
+const ROUTES: usize = 16;
+
 db_test!(
     identity_routes_obey_the_permission_matrix,
     permission_matrix
@@ -151,7 +169,8 @@ async fn permission_matrix(db: TestDb) {
         .await
         .expect("client");
 
-    let mut n = 0;
+    // Every cell: (role, method and path) → (expected status, answered status, body).
+    let mut cells: BTreeMap<(&str, String), (u16, u16, String)> = BTreeMap::new();
     for (role, caller) in &callers {
         // Fresh records for the destructive routes, so that every role meets one that exists.
         let fresh_org = app.org_for(&admin, Role::Zone).await;
@@ -166,20 +185,21 @@ async fn permission_matrix(db: TestDb) {
             .await
             .expect("fresh user");
         let token = caller.bearer().await.expect("token").expect("some");
-        for (method, path, body, allowed, ok_status) in matrix(
+        let routes = matrix(
             &zone.id,
             &user.id,
             &client.client_id,
             &fresh_org.id,
             &fresh_user.id,
-        ) {
-            n += 1;
+        );
+        assert_eq!(routes.len(), ROUTES, "the routes of the matrix");
+        for (i, (method, path, body, allowed, ok_status)) in routes.into_iter().enumerate() {
             let mut req = app
                 .http()
                 .request(method.clone(), app.url(&path))
                 .bearer_auth(&token);
             if let Some(body) = body {
-                let unique = format!("u{n}-{}", role.as_str());
+                let unique = format!("u{i}-{}", role.as_str());
                 req = req.json(
                     &serde_json::from_str::<Value>(&body.to_string().replace("{unique}", &unique))
                         .expect("json"),
@@ -193,19 +213,71 @@ async fn permission_matrix(db: TestDb) {
             };
             let status = res.status().as_u16();
             let text = res.text().await.unwrap_or_default();
-            assert_eq!(
-                status,
-                expected,
-                "{} {method} {path}: {text}",
-                role.as_str()
+            // The route, with the ids of the fresh records (which differ per role) left out.
+            let route = format!(
+                "{method} {}",
+                route_of(&path, &fresh_org.id, &fresh_user.id)
             );
-            if expected == 403 {
-                let problem: Value = serde_json::from_str(&text).expect("problem");
-                assert_eq!(problem["code"], "forbidden");
-            }
+            let before = cells.insert((role.as_str(), route.clone()), (expected, status, text));
+            assert!(before.is_none(), "{} {route} checked twice", role.as_str());
         }
     }
-    assert!(n >= 7 * 16);
+    assert_cells(&cells);
+}
+
+/// `path` with the fresh records' ids replaced by `{fresh}`.
+fn route_of(path: &str, fresh_org: &str, fresh_user: &str) -> String {
+    path.replace(fresh_org, "{fresh}")
+        .replace(fresh_user, "{fresh}")
+}
+
+/// Every cell of the matrix was checked, once, and answered as expected: the allowed status
+/// or 403 `forbidden`; each role was allowed exactly as many cells as [`ALLOWED_PER_ROLE`]
+/// says.
+fn assert_cells(cells: &BTreeMap<(&str, String), (u16, u16, String)>) {
+    assert_eq!(
+        ALLOWED_PER_ROLE.map(|(role, _)| role),
+        ROLES,
+        "a count for every role"
+    );
+    assert_eq!(
+        cells.len(),
+        ROLES.len() * ROUTES,
+        "every role on every route"
+    );
+    let wrong: Vec<String> = cells
+        .iter()
+        .filter(|(_, (expected, status, _))| expected != status)
+        .map(|((role, route), (expected, status, text))| {
+            format!("{role} {route}: expected {expected}, got {status}: {text}")
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    for ((role, route), (_, status, text)) in cells {
+        if *status == 403 {
+            let problem: Value = serde_json::from_str(text).expect("problem");
+            assert_eq!(problem["code"], "forbidden", "{role} {route}");
+        }
+    }
+    for (role, allowed) in ALLOWED_PER_ROLE {
+        let role = role.as_str();
+        let mine: Vec<u16> = cells
+            .iter()
+            .filter(|((r, _), _)| *r == role)
+            .map(|(_, (_, status, _))| *status)
+            .collect();
+        let answered_ok = mine.iter().filter(|s| **s != 403).count();
+        assert_eq!(
+            (mine.len(), answered_ok),
+            (ROUTES, allowed),
+            "{role}: routes checked and allowed"
+        );
+    }
 }
 
 db_test!(

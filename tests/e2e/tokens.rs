@@ -5,8 +5,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use zhaoshang_api::testing::TestDb;
+use zhaoshang_client::Client;
 use zhaoshang_e2e::{PASSWORD, TestApp, db_test};
-use zhaoshang_types::{NewClient, Role, UserPatch};
+use zhaoshang_types::{ClientCreated, Me, NewClient, Role, UserPatch};
 
 db_test!(password_and_client_credentials_grants, grants);
 async fn grants(db: TestDb) {
@@ -15,8 +16,14 @@ async fn grants(db: TestDb) {
     let me = admin.me().await.expect("me");
     assert_eq!(me.role, Role::Admin);
     assert!(me.permissions.contains(&"users:admin".to_owned()));
+    password_grant_bodies(&app, &me).await;
+    let created = client_credentials(&app, &admin).await;
+    refused_credentials(&app, &me, &created).await;
+    refused_requests(&app).await;
+}
 
-    // Form-encoded (OAuth style) and JSON bodies both work.
+/// Form-encoded (OAuth style) and JSON bodies both work; the answer is not cached.
+async fn password_grant_bodies(app: &TestApp, me: &Me) {
     let form = app
         .http()
         .post(app.url("/api/v1/auth/token"))
@@ -47,9 +54,12 @@ async fn grants(db: TestDb) {
         .await
         .expect("sent");
     assert_eq!(json_res.status(), 200, "usernames are case-insensitive");
+}
 
-    // A service client.
-    let org = app.org_for(&admin, Role::Reader).await;
+/// A service client signs in with its id and secret, acts with its role and organisation, and
+/// its secret is never shown again. Returns it as created.
+async fn client_credentials(app: &TestApp, admin: &Client) -> ClientCreated {
+    let org = app.org_for(admin, Role::Reader).await;
     let created = admin
         .create_client(&NewClient {
             name: "统计局数据平台".to_owned(),
@@ -60,52 +70,52 @@ async fn grants(db: TestDb) {
         .await
         .expect("create client");
     assert!(created.client_secret.starts_with("zss_"));
-    let system = zhaoshang_client::Client::with_client_credentials(
-        &app.base_url,
-        &created.client_id,
-        &created.client_secret,
-    )
-    .await
-    .expect("client credentials");
+    let system =
+        Client::with_client_credentials(&app.base_url, &created.client_id, &created.client_secret)
+            .await
+            .expect("client credentials");
     let who = system.me().await.expect("me");
     assert_eq!(
         (who.kind.as_str(), who.role, who.org.id.as_str()),
         ("client", Role::Reader, org.id.as_str())
     );
-    // The secret is never shown again.
     let fetched = serde_json::to_value(admin.get_client(&created.client_id).await.expect("get"))
         .expect("json");
     assert!(!fetched.to_string().contains(&created.client_secret));
     assert!(fetched.get("client_secret").is_none());
+    created
+}
 
-    // Wrong secret, unknown client, unsupported grant, missing field, wrong media type.
-    let bad = zhaoshang_client::Client::with_client_credentials(
-        &app.base_url,
-        &created.client_id,
-        "zss_wrong",
-    )
-    .await;
-    let err = bad.expect_err("wrong secret");
+/// A wrong secret, a wrong password, and an unknown name answered exactly like a wrong
+/// password.
+async fn refused_credentials(app: &TestApp, me: &Me, created: &ClientCreated) {
+    let err = Client::with_client_credentials(&app.base_url, &created.client_id, "zss_wrong")
+        .await
+        .expect_err("wrong secret");
     assert_eq!(
         (err.status(), err.code()),
         (Some(401), Some("invalid_client"))
     );
-    let err = zhaoshang_client::Client::with_password(&app.base_url, &me.name, "wrong password!!")
+    let err = Client::with_password(&app.base_url, &me.name, "wrong password!!")
         .await
         .expect_err("wrong password");
     assert_eq!(
         (err.status(), err.code()),
         (Some(400), Some("invalid_grant"))
     );
-    let unknown =
-        zhaoshang_client::Client::with_password(&app.base_url, "nobody-here", "wrong password!!")
-            .await
-            .expect_err("unknown user");
+    let unknown = Client::with_password(&app.base_url, "nobody-here", "wrong password!!")
+        .await
+        .expect_err("unknown user");
     assert_eq!(
         unknown.problem().map(|p| (&p.code, &p.detail)),
         err.problem().map(|p| (&p.code, &p.detail)),
         "an unknown name is answered exactly like a wrong password"
     );
+}
+
+/// An unsupported grant, a missing field, an unknown field, a wrong media type and an
+/// oversized body.
+async fn refused_requests(app: &TestApp) {
     for (body, code) in [
         (
             json!({"grant_type": "authorization_code"}),
@@ -130,7 +140,7 @@ async fn grants(db: TestDb) {
         let status = res.status().as_u16();
         let problem: Value = res.json().await.expect("json");
         assert_eq!(problem["code"], code, "{body}: {problem}");
-        assert!(status == 400 || status == 422, "{status}");
+        assert!(status == 400 || status == 422, "{body}: {status}");
     }
     let res = app
         .http()
@@ -187,18 +197,16 @@ fn sign(claims: &Value, secret: &[u8]) -> String {
     .expect("sign")
 }
 
-db_test!(every_bad_token_is_rejected_with_a_challenge, bad_tokens);
-async fn bad_tokens(db: TestDb) {
-    let app = TestApp::spawn(db).await;
-    let admin = app.admin().await;
-    let me = admin.me().await.expect("me");
-    let secret = app.jwt_secret();
-    let (sub, org) = (me.id.as_str(), me.org.id.as_str());
-
-    // The server's own key and claims work: the cases below differ in one thing each.
-    let good = sign(&claims(sub, org, json!({})), &secret);
+/// Tokens that must be refused, by what is wrong with them; `None` sends none, and the Basic
+/// scheme case sends Basic credentials instead.
+fn bad_token_cases(
+    sub: &str,
+    org: &str,
+    secret: &[u8],
+    good: &str,
+) -> Vec<(&'static str, Option<String>)> {
     let now = chrono::Utc::now().timestamp();
-    let cases: Vec<(&str, Option<String>)> = vec![
+    vec![
         ("no token", None),
         ("garbled", Some("not.a.jwt".to_owned())),
         (
@@ -233,36 +241,49 @@ async fn bad_tokens(db: TestDb) {
                     org,
                     json!({"exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}),
                 ),
-                &secret,
+                secret,
             )),
         ),
         (
             "not yet valid",
-            Some(sign(&claims(sub, org, json!({"nbf": now + 3600})), &secret)),
+            Some(sign(&claims(sub, org, json!({"nbf": now + 3600})), secret)),
         ),
         (
             "wrong issuer",
             Some(sign(
                 &claims(sub, org, json!({"iss": "someone-else"})),
-                &secret,
+                secret,
             )),
         ),
         (
             "wrong audience",
             Some(sign(
                 &claims(sub, org, json!({"aud": "another-api"})),
-                &secret,
+                secret,
             )),
         ),
         (
             "unknown subject",
             Some(sign(
                 &claims("0192f7d4-0000-7000-8000-000000000000", org, json!({})),
-                &secret,
+                secret,
             )),
         ),
         ("Basic scheme", Some(String::new())),
-    ];
+    ]
+}
+
+db_test!(every_bad_token_is_rejected_with_a_challenge, bad_tokens);
+async fn bad_tokens(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let me = admin.me().await.expect("me");
+    let secret = app.jwt_secret();
+    let (sub, org) = (me.id.as_str(), me.org.id.as_str());
+
+    // The server's own key and claims work: the cases differ from it in one thing each.
+    let good = sign(&claims(sub, org, json!({})), &secret);
+    let cases = bad_token_cases(sub, org, &secret, &good);
     let ok = app
         .http()
         .get(app.url("/api/v1/me"))
@@ -308,7 +329,15 @@ db_test!(
 async fn deactivation(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let admin = app.admin().await;
-    let (user, client) = app.user_with_role(&admin, Role::Department).await;
+    deactivated_user(&app, &admin).await;
+    revoked_client(&app, &admin).await;
+    expired_client(&app, &admin).await;
+}
+
+/// A deactivated user's token stops working at once and it cannot sign in; reactivated, it
+/// can.
+async fn deactivated_user(app: &TestApp, admin: &Client) {
+    let (user, client) = app.user_with_role(admin, Role::Department).await;
     let token = client.bearer().await.expect("token").expect("some");
     client.me().await.expect("works while active");
 
@@ -335,7 +364,7 @@ async fn deactivation(db: TestDb) {
     let problem: Value = res.json().await.expect("problem");
     assert_eq!(problem["detail"], "the user is deactivated");
     // Nor can it sign in again.
-    let err = zhaoshang_client::Client::with_password(&app.base_url, &user.username, PASSWORD)
+    let err = Client::with_password(&app.base_url, &user.username, PASSWORD)
         .await
         .expect_err("inactive");
     assert_eq!(err.code(), Some("invalid_grant"));
@@ -356,8 +385,11 @@ async fn deactivation(db: TestDb) {
         .me()
         .await
         .expect("works again");
+}
 
-    let org = app.org_for(&admin, Role::Reader).await;
+/// A revoked client's token stops working at once and it cannot get another.
+async fn revoked_client(app: &TestApp, admin: &Client) {
+    let org = app.org_for(admin, Role::Reader).await;
     let created = admin
         .create_client(&NewClient {
             name: "OA".to_owned(),
@@ -367,13 +399,10 @@ async fn deactivation(db: TestDb) {
         })
         .await
         .expect("client");
-    let system = zhaoshang_client::Client::with_client_credentials(
-        &app.base_url,
-        &created.client_id,
-        &created.client_secret,
-    )
-    .await
-    .expect("sign in");
+    let system =
+        Client::with_client_credentials(&app.base_url, &created.client_id, &created.client_secret)
+            .await
+            .expect("sign in");
     let token = system.bearer().await.expect("token").expect("some");
     admin
         .revoke_client(&created.client_id, None)
@@ -387,13 +416,10 @@ async fn deactivation(db: TestDb) {
         .await
         .expect("sent");
     assert_eq!(res.status(), 401);
-    let err = zhaoshang_client::Client::with_client_credentials(
-        &app.base_url,
-        &created.client_id,
-        &created.client_secret,
-    )
-    .await
-    .expect_err("revoked");
+    let err =
+        Client::with_client_credentials(&app.base_url, &created.client_id, &created.client_secret)
+            .await
+            .expect_err("revoked");
     assert_eq!(err.code(), Some("invalid_client"));
     assert!(
         admin
@@ -403,9 +429,11 @@ async fn deactivation(db: TestDb) {
             .revoked_at
             .is_some()
     );
+}
 
-    // An expired client can no longer get tokens either.
-    let org = app.org_for(&admin, Role::Reader).await;
+/// A client past its expiry can no longer get tokens either.
+async fn expired_client(app: &TestApp, admin: &Client) {
+    let org = app.org_for(admin, Role::Reader).await;
     let soon = admin
         .create_client(&NewClient {
             name: "short-lived".to_owned(),
@@ -416,13 +444,9 @@ async fn deactivation(db: TestDb) {
         .await
         .expect("client");
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    let err = zhaoshang_client::Client::with_client_credentials(
-        &app.base_url,
-        &soon.client_id,
-        &soon.client_secret,
-    )
-    .await
-    .expect_err("expired");
+    let err = Client::with_client_credentials(&app.base_url, &soon.client_id, &soon.client_secret)
+        .await
+        .expect_err("expired");
     assert_eq!(err.code(), Some("invalid_client"));
 }
 
@@ -434,10 +458,9 @@ async fn lockout(db: TestDb) {
 
     for name in [user.username.as_str(), "no-such-user"] {
         for attempt in 1..=5 {
-            let err =
-                zhaoshang_client::Client::with_password(&app.base_url, name, "wrong password!!")
-                    .await
-                    .expect_err("wrong");
+            let err = Client::with_password(&app.base_url, name, "wrong password!!")
+                .await
+                .expect_err("wrong");
             assert_eq!(
                 err.code(),
                 Some("invalid_grant"),

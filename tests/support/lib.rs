@@ -74,6 +74,18 @@ impl TestApp {
         format!("{}{}", self.base_url, path)
     }
 
+    /// A raw request to `path` carrying `client`'s bearer token.
+    pub async fn request_as(
+        &self,
+        client: &Client,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http()
+            .request(method, self.url(path))
+            .bearer_auth(token(client).await)
+    }
+
     /// The token-signing secret the server generated in its data directory.
     pub fn jwt_secret(&self) -> Vec<u8> {
         std::fs::read(self.db.data_dir.join("jwt-secret"))
@@ -148,6 +160,40 @@ impl TestApp {
         (user, client)
     }
 }
+
+/// The bearer token `client` currently holds.
+pub async fn token(client: &Client) -> String {
+    client
+        .bearer()
+        .await
+        .expect("a token")
+        .expect("a signed-in client")
+}
+
+/// Sends `req` and returns the status and the body: JSON when it is JSON, else the text as a
+/// JSON string (so that assertion messages show whatever the server answered).
+pub async fn answer(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let res = req.send().await.expect("sent");
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, body)
+}
+
+/// The field and code of the first field error of a problem.
+pub fn problem_field(err: &zhaoshang_client::Error) -> (String, String) {
+    let p = err
+        .problem()
+        .unwrap_or_else(|| panic!("a problem: {err:?}"));
+    let e = p
+        .errors
+        .first()
+        .unwrap_or_else(|| panic!("field errors: {p:?}"));
+    (e.field.clone(), e.code.clone())
+}
+
+/// A well-formed id (a UUIDv7) that no record has.
+pub const UNKNOWN_ID: &str = "0192f7d4-0000-7000-8000-000000000000";
 
 /// A valid unified social credit code (GB 32100) made from a number, registered in 衢州.
 pub fn credit_code(n: u64) -> String {

@@ -1,11 +1,12 @@
 //! Lists exported as CSV for Excel: the same filters as the JSON list, a BOM, list fields
-//! joined, and `Accept: text/csv`.
+//! joined, and `Accept: text/csv`; a format other than `json` or `csv` is named.
 
+use reqwest::Method;
 use zhaoshang_api::testing::TestDb;
-use zhaoshang_e2e::{TestApp, db_test};
-use zhaoshang_types::{EnterpriseFields, LibraryQuery};
+use zhaoshang_e2e::{TestApp, answer, db_test};
+use zhaoshang_types::{AgencyFields, EnterpriseFields, LibraryQuery};
 
-use super::enterprise;
+use super::{enterprise, investor};
 
 db_test!(lists_export_as_csv_for_excel, csv_export);
 async fn csv_export(db: TestDb) {
@@ -64,4 +65,53 @@ async fn csv_export(db: TestDb) {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/csv"))
     );
+}
+
+db_test!(an_unknown_export_format_is_named, unknown_format);
+async fn unknown_format(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let investor = admin
+        .investors()
+        .create(&investor("某客商"))
+        .await
+        .expect("investor");
+    let agency = admin
+        .agencies()
+        .create(&AgencyFields {
+            name: "某商会".into(),
+            ..AgencyFields::default()
+        })
+        .await
+        .expect("agency");
+    let mut paths: Vec<String> = [
+        "investors",
+        "agencies",
+        "target-regions",
+        "industries",
+        "enterprises",
+    ]
+    .iter()
+    .map(|p| format!("/api/v1/{p}"))
+    .collect();
+    paths.push(format!("/api/v1/investors/{}/contacts", investor.id));
+    paths.push(format!("/api/v1/agencies/{}/contacts", agency.id));
+    for path in paths {
+        for format in ["xlsx", "xml"] {
+            let case = format!("GET {path}?format={format}");
+            let req = app
+                .request_as(&admin, Method::GET, &format!("{path}?format={format}"))
+                .await;
+            let (status, problem) = answer(req).await;
+            assert_eq!(
+                (
+                    status,
+                    problem["code"].as_str(),
+                    problem["errors"][0]["field"].as_str()
+                ),
+                (422, Some("validation_failed"), Some("format")),
+                "{case}: {problem}"
+            );
+        }
+    }
 }

@@ -1,19 +1,20 @@
 //! The shared information library through the SDK, by feature: records and their lifecycle,
 //! lists (filters, search, pagination), contacts and masking, agency isolation, batch syncs,
-//! CSV, chains and gaps, target regions and reference data. This file holds only the helpers
-//! they share.
+//! CSV, chains and gaps, who changes and deletes contacts and chain nodes, target regions and
+//! reference data. This file holds only the helpers they share.
 
 mod agency;
 mod batch;
 mod chains;
 mod contacts;
 mod csv;
+mod nested;
 mod records;
 mod regions;
 mod search;
 
 use zhaoshang_client::Client;
-use zhaoshang_e2e::{PASSWORD, TestApp};
+use zhaoshang_e2e::{PASSWORD, TestApp, problem_field};
 use zhaoshang_types::{AgencyFields, EnterpriseFields, InvestorFields, NewUser, Role};
 
 /// An investor with only a name.
@@ -33,18 +34,6 @@ fn enterprise(name: &str, region: &str, codes: &[&str], local: bool) -> Enterpri
         is_local: local,
         ..EnterpriseFields::default()
     }
-}
-
-/// The field and code of the first field error of a problem.
-fn problem_field(err: &zhaoshang_client::Error) -> (String, String) {
-    let p = err
-        .problem()
-        .unwrap_or_else(|| panic!("a problem: {err:?}"));
-    let e = p
-        .errors
-        .first()
-        .unwrap_or_else(|| panic!("field errors: {p:?}"));
-    (e.field.clone(), e.code.clone())
 }
 
 /// `ids`, sorted.
