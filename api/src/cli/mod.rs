@@ -7,9 +7,9 @@ use zhaoshang_types::{ClientCreated, NewClient, OrgKind, Role};
 
 use crate::core::audit;
 use crate::core::auth::password;
-use crate::core::db::{self, Database, DbConnection};
+use crate::core::db::{Database, DbConnection};
 use crate::core::error::ApiError;
-use crate::core::http::{required_text, to_json};
+use crate::core::http::required_text;
 use crate::identity::service;
 use crate::identity::store as identity;
 
@@ -52,32 +52,7 @@ fn ensure_org(
     conn: &mut DbConnection,
     (kind, name, region_code): (OrgKind, String, Option<String>),
 ) -> Result<String, ApiError> {
-    if let Some(org) = identity::org_by_name(conn, kind, &name)? {
-        return Ok(org.id);
-    }
-    let now = db::now();
-    let row = identity::OrgRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: kind.as_str().to_owned(),
-        name,
-        region_code,
-        parent_id: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        deleted_at: None,
-    };
-    identity::insert_org(conn, &row)?;
-    let org = row.to_wire()?;
-    audit::record(
-        conn,
-        &audit::Actor::cli(),
-        "create",
-        "org",
-        Some(&org.id),
-        Some(audit::diff(&serde_json::Value::Null, &to_json(&org))),
-    )?;
-    Ok(org.id)
+    service::orgs::ensure_org(conn, &audit::Actor::cli(), kind, name, region_code)
 }
 
 fn check_role_fits(role: Role, kind: OrgKind) -> anyhow::Result<()> {
@@ -123,38 +98,8 @@ pub async fn create_user(
     // One transaction: a refused user leaves no new organisation behind.
     db.write(move |conn| {
         let org_id = ensure_org(conn, org)?;
-        service::check_org_and_role(conn, &org_id, role)?;
-        if identity::user_by_username(conn, &username)?.is_some() {
-            return Err(ApiError::conflict(
-                format!("the username {username} is taken"),
-                None,
-            ));
-        }
-        let now = db::now();
-        let row = identity::UserRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            username,
-            display_name,
-            org_id,
-            role: role.as_str().to_owned(),
-            active: true,
-            password_hash: hash,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            password_changed_at: now,
-        };
-        identity::insert_user(conn, &row)?;
-        let user = row.to_wire()?;
-        audit::record(
-            conn,
-            &audit::Actor::cli(),
-            "create",
-            "user",
-            Some(&user.id),
-            Some(audit::diff(&serde_json::Value::Null, &to_json(&user))),
-        )?;
-        Ok(user.id)
+        let row = identity::UserRow::new(username, display_name, org_id, role, hash);
+        Ok(service::users::insert_new(conn, &audit::Actor::cli(), row)?.id)
     })
     .await
     .map_err(ApiError::into_anyhow)

@@ -103,6 +103,24 @@ pub fn creation(after: &Value) -> Result<String, ApiError> {
     String::from_utf8(out).map_err(ApiError::internal)
 }
 
+/// Appends the audit row of a creation: every field of `after`, secrets hidden.
+pub fn created(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    resource_type: &str,
+    resource_id: &str,
+    after: &Value,
+) -> Result<(), ApiError> {
+    record(
+        conn,
+        actor,
+        "create",
+        resource_type,
+        Some(resource_id),
+        Some(diff(&Value::Null, after)),
+    )
+}
+
 /// Appends one audit row.
 pub fn record(
     conn: &mut DbConnection,

@@ -17,8 +17,8 @@ fn role_of(s: &str) -> Result<Role, ApiError> {
 }
 
 /// An `orgs` row.
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = orgs)]
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = orgs, treat_none_as_null = true)]
 pub struct OrgRow {
     pub id: String,
     pub kind: String,
@@ -32,6 +32,27 @@ pub struct OrgRow {
 }
 
 impl OrgRow {
+    /// A new organisation: a fresh time-ordered id, version 1.
+    pub fn new(
+        kind: OrgKind,
+        name: String,
+        region_code: Option<String>,
+        parent_id: Option<String>,
+    ) -> Self {
+        let now = crate::core::db::now();
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.as_str().to_owned(),
+            name,
+            region_code,
+            parent_id,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        }
+    }
+
     /// The wire form.
     pub fn to_wire(&self) -> Result<Org, ApiError> {
         Ok(Org {
@@ -124,21 +145,7 @@ pub fn insert_org(conn: &mut DbConnection, row: &OrgRow) -> Result<(), ApiError>
 
 /// Writes a changed organisation if its version is still `expected`; false if it moved on.
 pub fn update_org(conn: &mut DbConnection, row: &OrgRow, expected: i64) -> Result<bool, ApiError> {
-    let n = diesel::update(
-        orgs::table
-            .filter(orgs::id.eq(&row.id))
-            .filter(orgs::version.eq(expected)),
-    )
-    .set((
-        orgs::name.eq(&row.name),
-        orgs::region_code.eq(&row.region_code),
-        orgs::parent_id.eq(&row.parent_id),
-        orgs::version.eq(row.version),
-        orgs::updated_at.eq(row.updated_at),
-        orgs::deleted_at.eq(row.deleted_at),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    crate::update_versioned!(conn, orgs, row, expected)
 }
 
 /// How many active users and unrevoked clients belong to an organisation.
@@ -157,8 +164,8 @@ pub fn org_member_count(conn: &mut DbConnection, org_id: &str) -> Result<i64, Ap
 }
 
 /// A `users` row.
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = users)]
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
 pub struct UserRow {
     pub id: String,
     pub username: String,
@@ -174,6 +181,30 @@ pub struct UserRow {
 }
 
 impl UserRow {
+    /// A new, active user: a fresh time-ordered id, version 1.
+    pub fn new(
+        username: String,
+        display_name: String,
+        org_id: String,
+        role: Role,
+        password_hash: String,
+    ) -> Self {
+        let now = crate::core::db::now();
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            username,
+            display_name,
+            org_id,
+            role: role.as_str().to_owned(),
+            active: true,
+            password_hash,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            password_changed_at: now,
+        }
+    }
+
     /// The wire form (never the hash).
     pub fn to_wire(&self) -> Result<User, ApiError> {
         Ok(User {
@@ -264,28 +295,12 @@ pub fn update_user(
     row: &UserRow,
     expected: i64,
 ) -> Result<bool, ApiError> {
-    let n = diesel::update(
-        users::table
-            .filter(users::id.eq(&row.id))
-            .filter(users::version.eq(expected)),
-    )
-    .set((
-        users::display_name.eq(&row.display_name),
-        users::org_id.eq(&row.org_id),
-        users::role.eq(&row.role),
-        users::active.eq(row.active),
-        users::password_hash.eq(&row.password_hash),
-        users::version.eq(row.version),
-        users::updated_at.eq(row.updated_at),
-        users::password_changed_at.eq(row.password_changed_at),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    crate::update_versioned!(conn, users, row, expected)
 }
 
 /// A `clients` row.
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = clients)]
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = clients, treat_none_as_null = true)]
 pub struct ClientRow {
     pub id: String,
     pub name: String,
@@ -360,21 +375,7 @@ pub fn update_client(
     row: &ClientRow,
     expected: i64,
 ) -> Result<bool, ApiError> {
-    let n = diesel::update(
-        clients::table
-            .filter(clients::id.eq(&row.id))
-            .filter(clients::version.eq(expected)),
-    )
-    .set((
-        clients::name.eq(&row.name),
-        clients::role.eq(&row.role),
-        clients::expires_at.eq(row.expires_at),
-        clients::revoked_at.eq(row.revoked_at),
-        clients::version.eq(row.version),
-        clients::updated_at.eq(row.updated_at),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    crate::update_versioned!(conn, clients, row, expected)
 }
 
 /// Login throttling state of one name: consecutive failures and the lock, if any.

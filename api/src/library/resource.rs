@@ -100,6 +100,28 @@ pub trait Resource: 'static {
     }
 }
 
+/// `owner` and `set_owner` over the fields' `owner_org_id`, alike for every resource.
+macro_rules! owner_field {
+    ($fields:ty) => {
+        fn owner(f: &$fields) -> Option<&str> {
+            f.owner_org_id.as_deref()
+        }
+
+        fn set_owner(f: &mut $fields, owner: String) {
+            f.owner_org_id = Some(owner);
+        }
+    };
+}
+
+/// `set_source_agency` over the fields' `source_agency_id` (agency-sourced resources).
+macro_rules! source_agency_field {
+    ($fields:ty) => {
+        fn set_source_agency(f: &mut $fields, agency: Option<String>) {
+            f.source_agency_id = agency;
+        }
+    };
+}
+
 fn enum_str<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value)
         .ok()
@@ -183,17 +205,8 @@ impl Resource for Investors {
         }
     }
 
-    fn owner(f: &InvestorFields) -> Option<&str> {
-        f.owner_org_id.as_deref()
-    }
-
-    fn set_owner(f: &mut InvestorFields, owner: String) {
-        f.owner_org_id = Some(owner);
-    }
-
-    fn set_source_agency(f: &mut InvestorFields, agency: Option<String>) {
-        f.source_agency_id = agency;
-    }
+    owner_field!(InvestorFields);
+    source_agency_field!(InvestorFields);
 }
 
 impl Resource for Agencies {
@@ -251,13 +264,7 @@ impl Resource for Agencies {
         }
     }
 
-    fn owner(f: &AgencyFields) -> Option<&str> {
-        f.owner_org_id.as_deref()
-    }
-
-    fn set_owner(f: &mut AgencyFields, owner: String) {
-        f.owner_org_id = Some(owner);
-    }
+    owner_field!(AgencyFields);
 
     /// Creating an agency creates its login organisation (kind `agency`, the same id);
     /// renaming it renames the organisation.
@@ -331,13 +338,7 @@ impl Resource for TargetRegions {
         }
     }
 
-    fn owner(f: &TargetRegionFields) -> Option<&str> {
-        f.owner_org_id.as_deref()
-    }
-
-    fn set_owner(f: &mut TargetRegionFields, owner: String) {
-        f.owner_org_id = Some(owner);
-    }
+    owner_field!(TargetRegionFields);
 
     fn check_references(
         conn: &mut DbConnection,
@@ -399,13 +400,7 @@ impl Resource for Industries {
         }
     }
 
-    fn owner(f: &IndustryFields) -> Option<&str> {
-        f.owner_org_id.as_deref()
-    }
-
-    fn set_owner(f: &mut IndustryFields, owner: String) {
-        f.owner_org_id = Some(owner);
-    }
+    owner_field!(IndustryFields);
 }
 
 impl Resource for Enterprises {
@@ -484,17 +479,8 @@ impl Resource for Enterprises {
         }
     }
 
-    fn owner(f: &EnterpriseFields) -> Option<&str> {
-        f.owner_org_id.as_deref()
-    }
-
-    fn set_owner(f: &mut EnterpriseFields, owner: String) {
-        f.owner_org_id = Some(owner);
-    }
-
-    fn set_source_agency(f: &mut EnterpriseFields, agency: Option<String>) {
-        f.source_agency_id = agency;
-    }
+    owner_field!(EnterpriseFields);
+    source_agency_field!(EnterpriseFields);
 
     fn check_references(
         conn: &mut DbConnection,

@@ -20,7 +20,7 @@ use crate::core::db::schema::{contacts, supply_links};
 use crate::core::db::{self, Database, DbConnection};
 use crate::core::error::ApiError;
 use crate::identity::store as identity;
-use crate::library::service::insert_record;
+use crate::library::service::{Prepared, insert_record};
 use crate::library::store::{self as store, ContactRow, LinkRow, NodeRow, RecordRow};
 use crate::library::validate::Errors;
 use crate::library::{Agencies, Enterprises, Industries, Investors, Resource, TargetRegions};
@@ -73,7 +73,7 @@ fn record<R: Resource>(
     if R::owner(&fields).is_none() {
         R::set_owner(&mut fields, owner.to_owned());
     }
-    Ok(insert_record::<R>(conn, &fields, Some(by.to_owned()))?.id)
+    Ok(insert_record::<R>(conn, &Prepared::new(fields), Some(by.to_owned()))?.id)
 }
 
 fn node(

@@ -6,7 +6,9 @@ use serde_json::json;
 use zhaoshang_api::testing::TestDb;
 use zhaoshang_client::Client;
 use zhaoshang_e2e::{TestApp, db_test};
-use zhaoshang_types::{ContactFields, IndustryFields, InvestorFields, LibraryQuery, Role};
+use zhaoshang_types::{
+    ContactFields, EnterpriseFields, IndustryFields, InvestorFields, LibraryQuery, Role,
+};
 
 use super::{agency_user, investor, problem_field};
 
@@ -208,4 +210,84 @@ async fn agency_contacts(
         .await
         .expect("reader");
     assert_eq!(seen.items[0].fields.phone.as_deref(), Some("139****1234"));
+}
+
+db_test!(
+    only_the_bureau_names_a_records_source_agency,
+    source_agency_on_create
+);
+/// A department, county or zone user who names an agency as the source of a new record is
+/// refused (`forbidden_source`): the source would open the record and its contacts to that
+/// agency. Nothing is created, and the agency sees nothing. The bureau may name one.
+async fn source_agency_on_create(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let (agency_id, agency) = agency_user(&app, &admin, "宁波某投资顾问").await;
+    for role in [Role::Department, Role::County, Role::Zone] {
+        let (_, user) = app.user_with_role(&admin, role).await;
+        let investor_err = user
+            .investors()
+            .create(&InvestorFields {
+                source_agency_id: Some(agency_id.clone()),
+                ..investor(&format!("{} 的客商", role.as_str()))
+            })
+            .await
+            .expect_err("a source named by a department, county or zone");
+        let enterprise_err = user
+            .enterprises()
+            .create(&EnterpriseFields {
+                name: format!("{} 的企业", role.as_str()),
+                source_agency_id: Some(agency_id.clone()),
+                ..EnterpriseFields::default()
+            })
+            .await
+            .expect_err("a source named by a department, county or zone");
+        for (what, err) in [("investor", investor_err), ("enterprise", enterprise_err)] {
+            assert_eq!(err.status(), Some(422), "{what} by {role:?}");
+            assert_eq!(
+                problem_field(&err),
+                ("source_agency_id".into(), "forbidden_source".into()),
+                "{what} by {role:?}"
+            );
+        }
+    }
+    let all = LibraryQuery {
+        include_deleted: Some(true),
+        ..LibraryQuery::default()
+    };
+    assert!(
+        admin
+            .investors()
+            .list(&all)
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    assert!(
+        admin
+            .enterprises()
+            .list(&all)
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    let by_bureau = admin
+        .investors()
+        .create(&InvestorFields {
+            source_agency_id: Some(agency_id.clone()),
+            ..investor("局里登记的客商")
+        })
+        .await
+        .expect("the bureau names the source");
+    let seen = agency
+        .investors()
+        .list(&LibraryQuery::default())
+        .await
+        .expect("agency list");
+    assert_eq!(
+        seen.items.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        [by_bureau.id.as_str()]
+    );
 }

@@ -617,6 +617,24 @@ pub fn like_pattern(text: &str) -> String {
 /// sixth of PostgreSQL's work in a batch sync). Rows whose `Option` fields are derived as
 /// `Insertable` must say `treat_none_as_default_value = false` (`None` is `NULL`): `COPY` has no
 /// `DEFAULT`, and on SQLite a row holding a `DEFAULT` made diesel insert the chunk row by row.
+/// Writes a row's `AsChangeset` columns where its id and the version it was read at still hold:
+/// `Ok(false)` when another writer changed it first. `$table` is the schema module.
+#[macro_export]
+macro_rules! update_versioned {
+    ($conn:expr, $table:ident, $row:expr, $expected:expr) => {{
+        use diesel::{ExpressionMethods as _, QueryDsl as _, RunQueryDsl as _};
+        diesel::update(
+            $table::table
+                .filter($table::id.eq(&$row.id))
+                .filter($table::version.eq($expected)),
+        )
+        .set($row)
+        .execute($conn)
+        .map(|n| n == 1)
+        .map_err($crate::core::error::ApiError::from)
+    }};
+}
+
 #[macro_export]
 macro_rules! insert_rows {
     ($conn:expr, $table:path, $rows:expr, sqlite = $per:literal, postgres = $pg_per:literal) => {{

@@ -172,14 +172,7 @@ pub async fn create_client(
             };
             identity::insert_client(conn, &row)?;
             let client = row.to_wire()?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "client",
-                Some(&client.id),
-                Some(audit::diff(&serde_json::Value::Null, &to_json(&client))),
-            )?;
+            audit::created(conn, &actor, "client", &client.id, &to_json(&client))?;
             Ok(client)
         })
         .await?;

@@ -129,14 +129,12 @@ pub fn sync_agency_org(
             conn,
             &identity::OrgRow {
                 id: id.to_owned(),
-                kind: "agency".to_owned(),
-                name: name.to_owned(),
-                region_code: region_code.map(str::to_owned),
-                parent_id: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
+                ..identity::OrgRow::new(
+                    OrgKind::Agency,
+                    name.to_owned(),
+                    region_code.map(str::to_owned),
+                    None,
+                )
             },
         ),
         Some(mut org) if org.name != name => {

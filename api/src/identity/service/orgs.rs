@@ -1,6 +1,6 @@
 //! Organisations: the bureau, departments, counties, zones and agencies.
 
-use zhaoshang_types::{NewOrg, Org, OrgPatch, OrgQuery, Page};
+use zhaoshang_types::{NewOrg, Org, OrgKind, OrgPatch, OrgQuery, Page};
 
 use super::check_region_code;
 use crate::core::audit;
@@ -78,29 +78,11 @@ pub async fn create_org(
                     Some(existing.id),
                 ));
             }
-            let now = db::now();
-            let row = identity::OrgRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                kind: new.kind.as_str().to_owned(),
-                name,
-                region_code,
-                parent_id: new.parent_id,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-            };
-            identity::insert_org(conn, &row)?;
-            let org = row.to_wire()?;
-            audit::record(
+            insert_new(
                 conn,
                 &actor,
-                "create",
-                "org",
-                Some(&org.id),
-                Some(audit::diff(&serde_json::Value::Null, &to_json(&org))),
-            )?;
-            Ok(org)
+                identity::OrgRow::new(new.kind, name, region_code, new.parent_id),
+            )
         })
         .await?;
     Ok(org)
@@ -210,4 +192,36 @@ fn check_parent(conn: &mut DbConnection, id: &str, parent: &str) -> Result<(), A
     crate::core::http::check_parent_chain(Some(id), parent, "no such organisation", |current| {
         Ok(identity::org(conn, current, false)?.map(|o| o.parent_id))
     })
+}
+
+/// Inserts a new organisation, audited.
+fn insert_new(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    row: identity::OrgRow,
+) -> Result<Org, ApiError> {
+    identity::insert_org(conn, &row)?;
+    let org = row.to_wire()?;
+    audit::created(conn, actor, "org", &org.id, &to_json(&org))?;
+    Ok(org)
+}
+
+/// The id of the organisation of this kind and name, created (audited) when there is none;
+/// inside the caller's transaction.
+pub fn ensure_org(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    kind: OrgKind,
+    name: String,
+    region_code: Option<String>,
+) -> Result<String, ApiError> {
+    if let Some(org) = identity::org_by_name(conn, kind, &name)? {
+        return Ok(org.id);
+    }
+    Ok(insert_new(
+        conn,
+        actor,
+        identity::OrgRow::new(kind, name, region_code, None),
+    )?
+    .id)
 }

@@ -5,7 +5,7 @@ use zhaoshang_types::{NewUser, Page, Role, User, UserPatch, UserQuery};
 use super::{check_org_and_role, check_username, hash_blocking};
 use crate::core::audit;
 use crate::core::auth::{ActorKind, Principal, password};
-use crate::core::db::{self};
+use crate::core::db::{self, DbConnection};
 use crate::core::error::ApiError;
 use crate::core::http::{
     check_version, decode_cursor, page_limit, paginate, required_text, to_json,
@@ -56,40 +56,11 @@ pub async fn create_user(
     let user = state
         .db
         .write(move |conn| {
-            check_org_and_role(conn, &new.org_id, new.role)?;
-            if let Some(existing) = identity::user_by_username(conn, &username)? {
-                return Err(ApiError::conflict(
-                    format!("the username {username} is taken"),
-                    Some(existing.id),
-                ));
-            }
-            let now = db::now();
-            let row = identity::UserRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                username,
-                display_name,
-                org_id: new.org_id,
-                role: new.role.as_str().to_owned(),
-                active: true,
-                password_hash: hash,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                password_changed_at: now,
-            };
-            identity::insert_user(conn, &row)?;
-            let user = row.to_wire()?;
-            let mut after = to_json(&user);
-            after["password"] = serde_json::Value::String("set".to_owned());
-            audit::record(
+            insert_new(
                 conn,
                 &actor,
-                "create",
-                "user",
-                Some(&user.id),
-                Some(audit::diff(&serde_json::Value::Null, &after)),
-            )?;
-            Ok(user)
+                identity::UserRow::new(username, display_name, new.org_id, new.role, hash),
+            )
         })
         .await?;
     Ok(user)
@@ -231,4 +202,27 @@ pub async fn delete_user(
         .await?;
     state.actors.invalidate(ActorKind::User, &id);
     Ok(())
+}
+
+/// Inserts a new user, audited, after checking that its organisation exists and suits its
+/// role and that the username is free (409 naming the holder); inside the caller's
+/// transaction.
+pub fn insert_new(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    row: identity::UserRow,
+) -> Result<User, ApiError> {
+    let user = row.to_wire()?;
+    check_org_and_role(conn, &user.org_id, user.role)?;
+    if let Some(existing) = identity::user_by_username(conn, &user.username)? {
+        return Err(ApiError::conflict(
+            format!("the username {} is taken", user.username),
+            Some(existing.id),
+        ));
+    }
+    identity::insert_user(conn, &row)?;
+    let mut after = to_json(&user);
+    after["password"] = serde_json::Value::String("set".to_owned());
+    audit::created(conn, actor, "user", &user.id, &after)?;
+    Ok(user)
 }

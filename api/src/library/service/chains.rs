@@ -131,30 +131,9 @@ pub async fn create_node(
             if let Some(parent) = &fields.parent_id {
                 check_node_parent(conn, &industry.id, None, parent)?;
             }
-            let now = db::now();
-            let mut row = NodeRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                industry_id: industry.id.clone(),
-                parent_id: None,
-                name: String::new(),
-                position: String::new(),
-                key_products: String::new(),
-                notes: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-            };
-            row.set_fields(&fields);
+            let row = NodeRow::new(industry.id.clone(), &fields);
             store::insert_node(conn, &row)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "chain_node",
-                Some(&row.id),
-                Some(audit::diff(&Value::Null, &to_json(&fields))),
-            )?;
+            audit::created(conn, &actor, "chain_node", &row.id, &to_json(&fields))?;
             Ok(row.to_wire())
         })
         .await?;
@@ -533,14 +512,7 @@ pub async fn create_link(
                 deleted_at: None,
             };
             store::insert_link(conn, &row)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "supply_link",
-                Some(&row.id),
-                Some(audit::diff(&Value::Null, &to_json(&fields))),
-            )?;
+            audit::created(conn, &actor, "supply_link", &row.id, &to_json(&fields))?;
             Ok(row.to_wire())
         })
         .await?;

@@ -77,31 +77,9 @@ pub async fn create_contact<R: Resource>(
     let contact = lib
         .db
         .write(move |conn| {
-            let now = db::now();
-            let mut row = ContactRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                record_id: parent.id.clone(),
-                name: String::new(),
-                title: None,
-                phone: None,
-                email: None,
-                wechat: None,
-                notes: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-            };
-            row.set_fields(fields);
+            let row = ContactRow::new(parent.id.clone(), fields);
             store::insert_contact(conn, &row)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "contact",
-                Some(&row.id),
-                Some(audit::diff(&Value::Null, &to_json(&row.fields()))),
-            )?;
+            audit::created(conn, &actor, "contact", &row.id, &to_json(&row.fields()))?;
             Ok(row.to_wire(true))
         })
         .await?;

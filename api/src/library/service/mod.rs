@@ -14,8 +14,8 @@ use crate::core::db::{Database, DbConnection};
 use crate::core::error::ApiError;
 use crate::core::extract::decode_object;
 use crate::identity::service as identity;
-use crate::library::Resource;
 use crate::library::validate::Errors;
+use crate::library::{Index, Resource};
 use chains::ChainCache;
 
 pub mod chains;
@@ -62,16 +62,35 @@ pub(crate) fn decode<R: Resource>(
     decode_object(value, R::FIELDS, index)
 }
 
-/// Normalises the fields and applies who-may-set-what: owners and source agencies.
+/// A record's fields after normalising and who-may-set-what, with what the database indexes of
+/// them: built once per write, then used by every check and by the insert or update.
+pub struct Prepared<R: Resource> {
+    /// The fields as they will be stored.
+    pub fields: R::Fields,
+    /// What the database indexes of them.
+    pub index: Index,
+}
+
+impl<R: Resource> Prepared<R> {
+    /// Fields checked already (the demo seeding's): only their index is computed.
+    pub fn new(fields: R::Fields) -> Self {
+        let index = R::index(&fields);
+        Self { fields, index }
+    }
+}
+
+/// Normalises the fields and applies who-may-set-what: owners and source agencies. Only the
+/// bureau and administrators name or change another agency as a record's source: an agency's
+/// records are its own, and a source opens the record and its contacts to that agency.
 pub(crate) fn prepare<R: Resource>(
     p: &Principal,
-    fields: &mut R::Fields,
+    mut fields: R::Fields,
     existing: Option<&RecordRow>,
-) -> Errors {
+) -> (Prepared<R>, Errors) {
     let mut errors = Errors::default();
-    R::normalize(fields, &mut errors);
+    R::normalize(&mut fields, &mut errors);
     let current_owner = existing.map(|r| r.owner_org_id.clone());
-    let wanted = R::owner(fields).map(str::to_owned);
+    let wanted = R::owner(&fields).map(str::to_owned);
     let owner = match (wanted, current_owner) {
         (Some(o), current)
             if policy::acts_for_all(p)
@@ -91,9 +110,9 @@ pub(crate) fn prepare<R: Resource>(
         (None, Some(current)) => current,
         (None, None) => p.org_id.clone(),
     };
-    R::set_owner(fields, owner);
+    R::set_owner(&mut fields, owner);
+    let mut index = R::index(&fields);
     if R::AGENCY_SOURCED {
-        let index = R::index(fields);
         if let Some(agency) = policy::own_agency(p) {
             if index
                 .source_agency_id
@@ -106,28 +125,28 @@ pub(crate) fn prepare<R: Resource>(
                     "an agency can only record what it brought itself",
                 );
             }
-            R::set_source_agency(fields, Some(agency.to_owned()));
-        } else if let Some(existing) = existing
-            && index.source_agency_id != existing.source_agency_id
-            && !policy::acts_for_all(p)
+            R::set_source_agency(&mut fields, Some(agency.to_owned()));
+            index.source_agency_id = Some(agency.to_owned());
+        } else if !policy::acts_for_all(p)
+            && index.source_agency_id.as_ref() != existing.and_then(|e| e.source_agency_id.as_ref())
         {
             errors.push(
                 "source_agency_id",
                 "forbidden_source",
-                "only the bureau and administrators may change the source agency",
+                "only the bureau and administrators may name or change the source agency",
             );
         }
     }
-    errors
+    (Prepared { fields, index }, errors)
 }
 
 /// Checks the references that need the database: owner, source agency and the resource's own.
 pub(crate) fn check_references<R: Resource>(
     conn: &mut DbConnection,
-    fields: &R::Fields,
+    record: &Prepared<R>,
     errors: &mut Errors,
 ) -> Result<(), ApiError> {
-    check_references_memo::<R>(conn, fields, errors, &mut KnownReferences::default())
+    check_references_memo::<R>(conn, record, errors, &mut KnownReferences::default())
 }
 
 /// Owners and agencies already looked up (a batch of a thousand items usually names one of
@@ -154,11 +173,11 @@ fn remembered(
 
 pub(crate) fn check_references_memo<R: Resource>(
     conn: &mut DbConnection,
-    fields: &R::Fields,
+    record: &Prepared<R>,
     errors: &mut Errors,
     known: &mut KnownReferences,
 ) -> Result<(), ApiError> {
-    if let Some(owner) = R::owner(fields)
+    if let Some(owner) = R::owner(&record.fields)
         && !remembered(&mut known.orgs, owner, || identity::org_exists(conn, owner))?
     {
         errors.push(
@@ -167,9 +186,9 @@ pub(crate) fn check_references_memo<R: Resource>(
             format!("no organisation {owner}"),
         );
     }
-    if let Some(agency) = R::index(fields).source_agency_id
-        && !remembered(&mut known.agencies, &agency, || {
-            Ok(store::record(conn, "agency", &agency, false)?.is_some())
+    if let Some(agency) = &record.index.source_agency_id
+        && !remembered(&mut known.agencies, agency, || {
+            Ok(store::record(conn, "agency", agency, false)?.is_some())
         })?
     {
         errors.push(
@@ -178,7 +197,7 @@ pub(crate) fn check_references_memo<R: Resource>(
             format!("no agency {agency}"),
         );
     }
-    R::check_references(conn, fields, errors)
+    R::check_references(conn, &record.fields, errors)
 }
 
 pub(crate) fn reject(errors: Errors) -> Result<(), ApiError> {
@@ -189,14 +208,14 @@ pub(crate) fn reject(errors: Errors) -> Result<(), ApiError> {
     }
 }
 
-/// 409 when a live record of the resource has the same credit code.
+/// 409 when a live record of the resource (other than `except`) has the credit code.
 pub(crate) fn check_unique<R: Resource>(
     conn: &mut DbConnection,
-    fields: &R::Fields,
+    credit_code: Option<&str>,
     except: Option<&str>,
 ) -> Result<(), ApiError> {
-    if let Some(code) = R::index(fields).credit_code
-        && let Some(existing) = store::by_credit_code(conn, R::RESOURCE, &code, except)?
+    if let Some(code) = credit_code
+        && let Some(existing) = store::by_credit_code(conn, R::RESOURCE, code, except)?
     {
         return Err(ApiError::conflict(
             format!(
@@ -210,30 +229,30 @@ pub(crate) fn check_unique<R: Resource>(
 }
 
 /// Inserts a new record of checked fields with what goes with it (memberships, the agency's
-/// organisation). Used by create, batch and the demo seeding.
+/// organisation). Used by create and the demo seeding.
 pub fn insert_record<R: Resource>(
     conn: &mut DbConnection,
-    fields: &R::Fields,
+    record: &Prepared<R>,
     created_by: Option<String>,
 ) -> Result<RecordRow, ApiError> {
-    let row = new_row::<R>(fields, created_by)?;
+    let row = new_row::<R>(record, created_by)?;
     store::insert(conn, &row)?;
-    R::after_write(conn, &row.id, fields, true)?;
+    R::after_write(conn, &row.id, &record.fields, true)?;
     Ok(row)
 }
 
 /// The row of a new record (a fresh time-ordered id).
 pub(crate) fn new_row<R: Resource>(
-    fields: &R::Fields,
+    record: &Prepared<R>,
     created_by: Option<String>,
 ) -> Result<RecordRow, ApiError> {
     RecordRow::new(
         uuid::Uuid::now_v7().to_string(),
         R::RESOURCE,
-        R::owner(fields).unwrap_or_default().to_owned(),
+        R::owner(&record.fields).unwrap_or_default().to_owned(),
         created_by,
-        &R::index(fields),
-        fields,
+        &record.index,
+        &record.fields,
     )
 }
 

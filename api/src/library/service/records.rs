@@ -7,8 +7,8 @@ use serde_json::Value;
 use zhaoshang_types::{LibraryQuery, Record};
 
 use super::{
-    Library, after_change, check_references, check_unique, decode, insert_record, merge_patch,
-    owner_of, prepare, reject,
+    Library, Prepared, after_change, check_references, check_unique, decode, insert_record,
+    merge_patch, owner_of, prepare, reject,
 };
 use crate::core::audit;
 use crate::core::auth::Principal;
@@ -232,17 +232,18 @@ pub async fn create<R: Resource>(
     body: Value,
 ) -> Result<Record<R::Fields>, ApiError> {
     policy::require_create(p, R::AGENCY_SOURCED)?;
-    let mut fields = decode::<R>(body, None).map_err(ApiError::validation)?;
-    reject(prepare::<R>(p, &mut fields, None))?;
+    let fields = decode::<R>(body, None).map_err(ApiError::validation)?;
+    let (record, errors) = prepare::<R>(p, fields, None);
+    reject(errors)?;
     let actor = p.audit_actor();
     let record = lib
         .db
         .write(move |conn| {
             let mut errors = Errors::default();
-            check_references::<R>(conn, &fields, &mut errors)?;
+            check_references::<R>(conn, &record, &mut errors)?;
             reject(errors)?;
-            check_unique::<R>(conn, &fields, None)?;
-            let index = R::index(&fields);
+            check_unique::<R>(conn, record.index.credit_code.as_deref(), None)?;
+            let index = &record.index;
             if let (Some(agency), Some(external)) = (&index.source_agency_id, &index.external_id)
                 && let Some(existing) = store::by_external_id(conn, R::RESOURCE, agency, external)?
             {
@@ -251,20 +252,13 @@ pub async fn create<R: Resource>(
                     Some(existing.id),
                 ));
             }
-            let row = insert_record::<R>(conn, &fields, actor.id.clone())?;
+            let row = insert_record::<R>(conn, &record, actor.id.clone())?;
             let id = row.id.clone();
-            let mut record = row.to_wire::<R::Fields>()?;
-            record.possible_duplicates =
+            let mut wire = row.to_wire::<R::Fields>()?;
+            wire.possible_duplicates =
                 store::possible_duplicates(conn, R::RESOURCE, &index.name, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                R::RESOURCE,
-                Some(&id),
-                Some(audit::diff(&Value::Null, &to_json(&fields))),
-            )?;
-            Ok(record)
+            audit::created(conn, &actor, R::RESOURCE, &id, &to_json(&record.fields))?;
+            Ok(wire)
         })
         .await?;
     after_change::<R>(lib);
@@ -303,16 +297,16 @@ pub async fn update<R: Resource>(
             let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
             let mut merged = before.clone();
             merge_patch(&mut merged, &patch);
-            let mut fields = decode::<R>(merged, None).map_err(ApiError::validation)?;
-            let mut errors = prepare::<R>(&principal, &mut fields, Some(&row));
-            check_references::<R>(conn, &fields, &mut errors)?;
+            let fields = decode::<R>(merged, None).map_err(ApiError::validation)?;
+            let (record, mut errors) = prepare::<R>(&principal, fields, Some(&row));
+            check_references::<R>(conn, &record, &mut errors)?;
             reject(errors)?;
-            check_unique::<R>(conn, &fields, Some(&id))?;
+            check_unique::<R>(conn, record.index.credit_code.as_deref(), Some(&id))?;
+            let Prepared { fields, index } = record;
             let after = to_json(&fields);
             if after == before {
                 return row.to_wire::<R::Fields>();
             }
-            let index = R::index(&fields);
             row.set_fields(&index, &fields)?;
             row.owner_org_id = R::owner(&fields).unwrap_or(&row.owner_org_id).to_owned();
             let previous = row.version;
@@ -389,8 +383,7 @@ async fn set_deleted<R: Resource>(
                 return row.to_wire();
             }
             if !deleted {
-                let fields: R::Fields = row.fields()?;
-                check_unique::<R>(conn, &fields, Some(&id))?;
+                check_unique::<R>(conn, row.credit_code.as_deref(), Some(&id))?;
             }
             policy::require_write(&principal, owner_of(&row))?;
             check_version(expected, row.version)?;

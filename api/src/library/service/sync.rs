@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use zhaoshang_types::{BatchItemResult, BatchOutcome, FieldError};
 
 use super::{
-    KnownReferences, Library, after_change, check_references_memo, decode, new_row, owner_of,
-    prepare,
+    KnownReferences, Library, Prepared, after_change, check_references_memo, decode, new_row,
+    owner_of, prepare,
 };
 use crate::core::audit;
 use crate::core::auth::Principal;
@@ -63,13 +63,13 @@ pub async fn batch<R: Resource>(
     for (i, item) in items.into_iter().enumerate() {
         match decode::<R>(item, Some(i)) {
             Err(e) => errors.extend(e),
-            Ok(mut fields) => {
-                let e = prepare::<R>(p, &mut fields, None);
+            Ok(fields) => {
+                let (record, e) = prepare::<R>(p, fields, None);
                 errors.extend(e.0.into_iter().map(|mut f| {
                     f.index = Some(i);
                     f
                 }));
-                let index = R::index(&fields);
+                let index = &record.index;
                 if index.external_id.is_none() {
                     errors.push(FieldError {
                         index: Some(i),
@@ -86,7 +86,7 @@ pub async fn batch<R: Resource>(
                         message: "name the agency whose records these are".into(),
                     });
                 }
-                prepared.push(fields);
+                prepared.push(record);
             }
         }
     }
@@ -110,15 +110,14 @@ fn sync_batch<R: Resource>(
     conn: &mut DbConnection,
     principal: &Principal,
     actor: &audit::Actor,
-    prepared: Vec<R::Fields>,
+    prepared: Vec<Prepared<R>>,
 ) -> Result<Vec<BatchItemResult>, ApiError> {
     let keys: Vec<(String, String)> = prepared
         .iter()
-        .map(|f| {
-            let index = R::index(f);
+        .map(|r| {
             (
-                index.source_agency_id.unwrap_or_default(),
-                index.external_id.unwrap_or_default(),
+                r.index.source_agency_id.clone().unwrap_or_default(),
+                r.index.external_id.clone().unwrap_or_default(),
             )
         })
         .collect();
@@ -137,7 +136,7 @@ fn sync_batch<R: Resource>(
     // Who holds each credit code named in the batch, kept up to date item by item.
     let codes: Vec<String> = prepared
         .iter()
-        .filter_map(|f| R::index(f).credit_code)
+        .filter_map(|r| r.index.credit_code.clone())
         .collect();
     let mut holders: HashMap<String, String> = store::by_credit_codes(conn, R::RESOURCE, &codes)?
         .into_iter()
@@ -150,7 +149,7 @@ fn sync_batch<R: Resource>(
     let mut new_rows = Vec::new();
     let mut new_items = Vec::new();
     let mut entries = Vec::new();
-    for (i, (fields, key)) in prepared.into_iter().zip(keys).enumerate() {
+    for (i, (record, key)) in prepared.into_iter().zip(keys).enumerate() {
         if let Some(first) = seen.insert(key.clone(), i) {
             errors.push(FieldError {
                 index: Some(i),
@@ -160,9 +159,8 @@ fn sync_batch<R: Resource>(
             });
             continue;
         }
-        let index = R::index(&fields);
         let mut item_errors = Errors::default();
-        check_references_memo::<R>(conn, &fields, &mut item_errors, &mut known)?;
+        check_references_memo::<R>(conn, &record, &mut item_errors, &mut known)?;
         let existing = existing.remove(&key);
         if let Some(row) = &existing
             && !policy::can_write(principal, owner_of(row))
@@ -173,7 +171,7 @@ fn sync_batch<R: Resource>(
                 "the existing record belongs to another organisation",
             );
         }
-        if let Some(code) = &index.credit_code
+        if let Some(code) = &record.index.credit_code
             && let Some(other) = holders.get(code)
             && existing.as_ref().is_none_or(|r| &r.id != other)
         {
@@ -191,7 +189,8 @@ fn sync_batch<R: Resource>(
             continue;
         }
         let Some(mut row) = existing else {
-            let row = new_row::<R>(&fields, actor.id.clone())?;
+            let row = new_row::<R>(&record, actor.id.clone())?;
+            let Prepared { fields, index } = record;
             if let Some(code) = &index.credit_code {
                 holders.insert(code.clone(), row.id.clone());
             }
@@ -211,7 +210,7 @@ fn sync_batch<R: Resource>(
         };
         let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
         // The existing owner stays unless the caller may and did name another.
-        let mut fields = fields;
+        let Prepared { mut fields, index } = record;
         if !policy::acts_for_all(principal) {
             R::set_owner(&mut fields, row.owner_org_id.clone());
         }

@@ -26,8 +26,8 @@ pub fn agency_stats(
 // --- contacts ---
 
 /// A `chain_nodes` row.
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = chain_nodes)]
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = chain_nodes, treat_none_as_null = true)]
 pub struct NodeRow {
     pub id: String,
     pub industry_id: String,
@@ -43,6 +43,26 @@ pub struct NodeRow {
 }
 
 impl NodeRow {
+    /// A new node of an industry's chain: a fresh time-ordered id, version 1.
+    pub fn new(industry_id: String, fields: &ChainNodeFields) -> Self {
+        let now = crate::core::db::now();
+        let mut row = Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            industry_id,
+            parent_id: None,
+            name: String::new(),
+            position: String::new(),
+            key_products: String::new(),
+            notes: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        row.set_fields(fields);
+        row
+    }
+
     /// The fields.
     pub fn fields(&self) -> ChainNodeFields {
         ChainNodeFields {
@@ -113,23 +133,7 @@ pub fn update_node(
     row: &NodeRow,
     expected: i64,
 ) -> Result<bool, ApiError> {
-    let n = diesel::update(
-        chain_nodes::table
-            .filter(chain_nodes::id.eq(&row.id))
-            .filter(chain_nodes::version.eq(expected)),
-    )
-    .set((
-        chain_nodes::name.eq(&row.name),
-        chain_nodes::position.eq(&row.position),
-        chain_nodes::parent_id.eq(&row.parent_id),
-        chain_nodes::key_products.eq(&row.key_products),
-        chain_nodes::notes.eq(&row.notes),
-        chain_nodes::version.eq(row.version),
-        chain_nodes::updated_at.eq(row.updated_at),
-        chain_nodes::deleted_at.eq(row.deleted_at),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    crate::update_versioned!(conn, chain_nodes, row, expected)
 }
 
 /// Replaces an enterprise's chain memberships (none while it is deleted), with its flags.

@@ -3,8 +3,8 @@
 use super::*;
 
 /// A `contacts` row.
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = contacts, treat_none_as_default_value = false)]
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = contacts, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct ContactRow {
     pub id: String,
     pub record_id: String,
@@ -21,6 +21,27 @@ pub struct ContactRow {
 }
 
 impl ContactRow {
+    /// A new contact of a record: a fresh time-ordered id, version 1.
+    pub fn new(record_id: String, fields: ContactFields) -> Self {
+        let now = crate::core::db::now();
+        let mut row = Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            record_id,
+            name: String::new(),
+            title: None,
+            phone: None,
+            email: None,
+            wechat: None,
+            notes: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        row.set_fields(fields);
+        row
+    }
+
     /// The fields as entered.
     pub fn fields(&self) -> ContactFields {
         ContactFields {
@@ -101,24 +122,7 @@ pub fn update_contact(
     row: &ContactRow,
     expected: i64,
 ) -> Result<bool, ApiError> {
-    let n = diesel::update(
-        contacts::table
-            .filter(contacts::id.eq(&row.id))
-            .filter(contacts::version.eq(expected)),
-    )
-    .set((
-        contacts::name.eq(&row.name),
-        contacts::title.eq(&row.title),
-        contacts::phone.eq(&row.phone),
-        contacts::email.eq(&row.email),
-        contacts::wechat.eq(&row.wechat),
-        contacts::notes.eq(&row.notes),
-        contacts::version.eq(row.version),
-        contacts::updated_at.eq(row.updated_at),
-        contacts::deleted_at.eq(row.deleted_at),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    crate::update_versioned!(conn, contacts, row, expected)
 }
 
 // --- chain nodes, memberships, supply links ---
