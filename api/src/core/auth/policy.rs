@@ -173,3 +173,139 @@ pub fn acts_for_all(p: &Principal) -> bool {
 fn forbidden(p: &Principal, what: &str) -> ApiError {
     ApiError::forbidden(format!("the role `{}` may not {what}", p.role.as_str()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use zhaoshang_types::Role;
+
+    use super::*;
+    use crate::core::auth::ActorKind;
+
+    const ROLES: [Role; 7] = [
+        Role::Admin,
+        Role::Bureau,
+        Role::Department,
+        Role::County,
+        Role::Zone,
+        Role::Agency,
+        Role::Reader,
+    ];
+
+    fn caller(role: Role) -> Principal {
+        Principal {
+            kind: ActorKind::User,
+            id: "u".into(),
+            name: "u".into(),
+            org_id: "mine".into(),
+            role,
+            ip: None,
+        }
+    }
+
+    /// What `/me` lists of the shared library and contacts, worked out from the record-level
+    /// rules the services apply, on three records: one owned by the caller's organisation, one
+    /// owned by another, and one another organisation owns that the caller's agency brought.
+    fn derived(p: &Principal) -> BTreeSet<&'static str> {
+        let own = Owner {
+            resource: "investor",
+            id: "r1",
+            owner_org_id: "mine",
+            source_agency_id: None,
+        };
+        let foreign = Owner {
+            owner_org_id: "theirs",
+            id: "r2",
+            ..own
+        };
+        let brought = Owner {
+            source_agency_id: Some("mine"),
+            id: "r3",
+            ..foreign
+        };
+        let mut out = BTreeSet::new();
+        let mut grant = |yes: bool, perm: &'static str| {
+            if yes {
+                out.insert(perm);
+            }
+        };
+        grant(agency_sees(p, foreign), "shared:read:all");
+        grant(
+            !agency_sees(p, foreign) && agency_sees(p, brought),
+            "shared:read:own_agency",
+        );
+        grant(can_write(p, foreign), "shared:write:all");
+        grant(
+            can_write(p, own) && !can_write(p, foreign),
+            "shared:write:own_org",
+        );
+        grant(
+            can_write(p, brought) && !can_write(p, own) && !can_write(p, foreign),
+            "shared:write:own_agency",
+        );
+        grant(
+            require_create(p, false).is_ok() && !can_write(p, foreign),
+            "shared:create",
+        );
+        grant(contacts_in_full(p, foreign), "contacts:full");
+        grant(
+            contacts_in_full(p, own) && !contacts_in_full(p, foreign),
+            "contacts:full:own_org",
+        );
+        grant(
+            agency_sees(p, foreign) && contacts_in_full(p, own) && !contacts_in_full(p, foreign),
+            "contacts:masked:others",
+        );
+        grant(
+            contacts_in_full(p, brought) && !contacts_in_full(p, own),
+            "contacts:full:own_agency",
+        );
+        grant(
+            agency_sees(p, foreign) && !contacts_in_full(p, own) && !contacts_in_full(p, foreign),
+            "contacts:masked",
+        );
+        out
+    }
+
+    #[test]
+    fn the_listed_permissions_are_what_the_rules_allow() {
+        for role in ROLES {
+            let p = caller(role);
+            let listed: BTreeSet<&str> = permissions(role)
+                .iter()
+                .copied()
+                .filter(|perm| perm.starts_with("shared:") || perm.starts_with("contacts:"))
+                .collect();
+            assert_eq!(listed, derived(&p), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn role_permissions_are_what_principals_are_checked_against() {
+        let perms = [
+            Perm::OrgsRead,
+            Perm::OrgsWrite,
+            Perm::UsersAdmin,
+            Perm::ClientsAdmin,
+            Perm::AuditRead,
+        ];
+        for role in ROLES {
+            let p = caller(role);
+            for perm in perms {
+                assert_eq!(
+                    p.has(perm),
+                    permissions(role).contains(&perm_name(perm)),
+                    "{role:?} {perm:?}"
+                );
+            }
+            // Deleted records are seen and restored by exactly those who write everything.
+            assert_eq!(sees_deleted(&p), acts_for_all(&p), "{role:?}");
+            assert_eq!(
+                acts_for_all(&p),
+                permissions(role).contains(&"shared:write:all"),
+                "{role:?}"
+            );
+        }
+    }
+}

@@ -188,7 +188,7 @@ fn sync_batch<R: Resource>(
             }));
             continue;
         }
-        let Some(mut row) = existing else {
+        let Some(row) = existing else {
             let row = new_row::<R>(&record, actor.id.clone())?;
             let Prepared { fields, index } = record;
             if let Some(code) = &index.credit_code {
@@ -208,47 +208,18 @@ fn sync_batch<R: Resource>(
             new_rows.push(row);
             continue;
         };
-        let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
-        // The existing owner stays unless the caller may and did name another.
-        let Prepared { mut fields, index } = record;
-        if !policy::acts_for_all(principal) {
-            R::set_owner(&mut fields, row.owner_org_id.clone());
-        }
-        let after = to_json(&fields);
-        if before == after {
-            results.push(BatchItemResult {
-                index: i,
-                id: row.id,
-                outcome: BatchOutcome::Unchanged,
-            });
-            continue;
-        }
-        if let Some(old) = &row.credit_code
-            && holders.get(old) == Some(&row.id)
-        {
-            holders.remove(old);
-        }
-        if let Some(code) = &index.credit_code {
-            holders.insert(code.clone(), row.id.clone());
-        }
-        row.set_fields(&index, &fields)?;
-        row.owner_org_id = R::owner(&fields).unwrap_or(&row.owner_org_id).to_owned();
-        let previous = row.version;
-        row.version += 1;
-        row.updated_at = db::now();
-        if !store::update(conn, &row, previous)? {
-            return Err(version_conflict(previous + 1));
-        }
-        R::after_write(conn, &row.id, &fields, false)?;
-        entries.push(audit::Entry {
-            action: "update",
-            resource_id: row.id.clone(),
-            changes: audit::diff(&before, &after).to_string(),
-        });
+        let id = row.id.clone();
+        let outcome = match update_existing(conn, principal, row, record, &mut holders)? {
+            Some(entry) => {
+                entries.push(entry);
+                BatchOutcome::Updated
+            }
+            None => BatchOutcome::Unchanged,
+        };
         results.push(BatchItemResult {
             index: i,
-            id: row.id,
-            outcome: BatchOutcome::Updated,
+            id,
+            outcome,
         });
     }
     if !errors.is_empty() {
@@ -258,4 +229,47 @@ fn sync_batch<R: Resource>(
     R::after_insert_many(conn, &new_items)?;
     audit::record_many(conn, actor, R::RESOURCE, entries)?;
     Ok(results)
+}
+
+/// Brings an existing record of a batch up to the item's fields, keeping `holders` (credit code
+/// → record) current: the audit entry of the change, `None` when nothing changed.
+fn update_existing<R: Resource>(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    mut row: RecordRow,
+    record: Prepared<R>,
+    holders: &mut HashMap<String, String>,
+) -> Result<Option<audit::Entry>, ApiError> {
+    let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
+    // The existing owner stays unless the caller may and did name another.
+    let Prepared { mut fields, index } = record;
+    if !policy::acts_for_all(principal) {
+        R::set_owner(&mut fields, row.owner_org_id.clone());
+    }
+    let after = to_json(&fields);
+    if before == after {
+        return Ok(None);
+    }
+    if let Some(old) = &row.credit_code
+        && holders.get(old) == Some(&row.id)
+    {
+        holders.remove(old);
+    }
+    if let Some(code) = &index.credit_code {
+        holders.insert(code.clone(), row.id.clone());
+    }
+    row.set_fields(&index, &fields)?;
+    row.owner_org_id = R::owner(&fields).unwrap_or(&row.owner_org_id).to_owned();
+    let previous = row.version;
+    row.version += 1;
+    row.updated_at = db::now();
+    if !store::update(conn, &row, previous)? {
+        return Err(version_conflict(previous + 1));
+    }
+    R::after_write(conn, &row.id, &fields, false)?;
+    Ok(Some(audit::Entry {
+        action: "update",
+        resource_id: row.id,
+        changes: audit::diff(&before, &after).to_string(),
+    }))
 }
