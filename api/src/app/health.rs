@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, get, web};
 use zhaoshang_types::{Health, Problem, Readiness};
 
-use crate::core::error::ApiError;
+use crate::core::error::{ApiError, Code};
 use crate::core::state::AppState;
 use crate::core::telemetry::Extra;
 
@@ -41,8 +41,7 @@ pub async fn healthz() -> web::Json<Health> {
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Readiness>, ApiError> {
     state.db.ping(Duration::from_secs(3)).await.map_err(|e| {
         ApiError::new(
-            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            Code::NotReady,
             format!("the database does not answer ({})", e.code()),
         )
     })?;

@@ -1,12 +1,12 @@
 //! Every domain's routes mounted under one scope per resource, and the fallback for requests no
 //! route took.
 
-use actix_web::http::{Method, StatusCode, header};
+use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::openapi;
-use crate::core::error::ApiError;
+use crate::core::error::{ApiError, Code};
 
 use super::health;
 use crate::identity::routes::{audit, clients, me, orgs, tokens as auth, users};
@@ -137,8 +137,7 @@ pub async fn fallback(req: HttpRequest) -> HttpResponse {
             .finish();
     } else {
         ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             format!(
                 "{} is not allowed on {}; allowed: {}",
                 req.method(),

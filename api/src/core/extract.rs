@@ -7,7 +7,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use zhaoshang_types::FieldError;
 
-use crate::core::error::{self, ApiError};
+use crate::core::error::{self, ApiError, Code};
 
 /// A JSON body. Unlike `web::Json`, a rejected body answers 422 with the path of the offending
 /// field (`contacts[0].phone`), unknown fields by name, and 400 only for malformed JSON.
@@ -48,21 +48,15 @@ pub fn is_json(req: &HttpRequest) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-    de.end().map_err(|e| {
-        ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            "invalid_json",
-            e.to_string(),
-        )
-    })?;
+    de.end()
+        .map_err(|e| ApiError::new(Code::InvalidJson, e.to_string()))?;
     Ok(value)
 }
 
 fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     if !err.inner().is_data() {
         return ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            "invalid_json",
+            Code::InvalidJson,
             format!("the body is not valid JSON: {}", err.into_inner()),
         );
     }

@@ -1,11 +1,11 @@
 //! Pieces every resource handler uses: pagination, ETags and `If-Match`, responses.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use zhaoshang_types::Page;
 
-use crate::core::error::ApiError;
+use crate::core::error::{ApiError, Code};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -88,8 +88,7 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let tag = value.strip_prefix("W/").unwrap_or(value).trim_matches('"');
     tag.parse::<i64>().map(Some).map_err(|_| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_if_match",
+            Code::InvalidIfMatch,
             format!("If-Match must be an ETag given out by this API, like \"3\" (got {value})"),
         )
     })
@@ -106,8 +105,7 @@ pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), ApiError
 /// 412 `precondition_failed`: the record changed since the caller read it.
 pub fn version_conflict(current: i64) -> ApiError {
     ApiError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
+        Code::PreconditionFailed,
         format!(
             "the record was changed by someone else (now version {current}); read it again and retry"
         ),

@@ -16,7 +16,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use zhaoshang_types::problem::PROBLEM_CONTENT_TYPE;
 
-use crate::core::error::ApiError;
+use crate::core::error::{ApiError, Code};
 
 /// The request-id header, read from the request when present and set on every response.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -60,10 +60,10 @@ pub async fn observe(
         let status = res.status();
         let (request, _) = res.into_parts();
         let error = ApiError::new(
-            status,
             code_for_status(status),
             status.canonical_reason().unwrap_or("error"),
-        );
+        )
+        .with_status(status);
         let response = REQUEST_ID.sync_scope(request_id.clone(), || error.error_response());
         ServiceResponse::new(request, response).map_into_right_body()
     } else {
@@ -102,20 +102,20 @@ fn is_problem<B>(res: &ServiceResponse<B>) -> bool {
 }
 
 /// The stable code for an error status produced outside the handlers.
-fn code_for_status(status: StatusCode) -> &'static str {
+fn code_for_status(status: StatusCode) -> Code {
     match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        408 => "request_timeout",
-        413 => "payload_too_large",
-        414 => "uri_too_long",
-        415 => "unsupported_media_type",
-        431 => "headers_too_large",
-        s if s >= 500 => "internal",
-        _ => "bad_request",
+        400 => Code::BadRequest,
+        401 => Code::Unauthorized,
+        403 => Code::Forbidden,
+        404 => Code::NotFound,
+        405 => Code::MethodNotAllowed,
+        408 => Code::RequestTimeout,
+        413 => Code::PayloadTooLarge,
+        414 => Code::UriTooLong,
+        415 => Code::UnsupportedMediaType,
+        431 => Code::HeadersTooLarge,
+        s if s >= 500 => Code::Internal,
+        _ => Code::BadRequest,
     }
 }
 

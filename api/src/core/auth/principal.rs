@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
@@ -16,7 +16,7 @@ use super::policy::{Perm, permissions};
 use crate::core::db::DbConnection;
 use crate::core::db::now;
 use crate::core::db::schema::{clients, users};
-use crate::core::error::ApiError;
+use crate::core::error::{ApiError, Code};
 use crate::core::state::AppState;
 use crate::core::telemetry::current_request_id;
 
@@ -89,7 +89,7 @@ impl Principal {
 /// 401 `invalid_token` with the `WWW-Authenticate` challenge of RFC 6750.
 pub fn invalid_token(description: &str) -> ApiError {
     let description = description.replace('"', "'");
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", description.clone()).with_header(
+    ApiError::new(Code::InvalidToken, description.clone()).with_header(
         header::WWW_AUTHENTICATE,
         format!("Bearer realm=\"zhaoshang\", error=\"invalid_token\", error_description=\"{description}\""),
     )
@@ -98,8 +98,7 @@ pub fn invalid_token(description: &str) -> ApiError {
 /// 401 `unauthorized` when no token was sent.
 pub fn missing_token() -> ApiError {
     ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+        Code::Unauthorized,
         "send a bearer token: Authorization: Bearer <token> (from POST /api/v1/auth/token)",
     )
     .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"zhaoshang\"")

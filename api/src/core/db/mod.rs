@@ -126,15 +126,11 @@ macro_rules! insert_rows {
 }
 
 /// Runs `f` on a PostgreSQL connection with diesel's statement cache switched off (and
-/// emptied afterwards). Measured, not explained: with the cache on, PostgreSQL batch syncs ran
-/// at about 1,900 records/s, with it off around their multi-row statements (since replaced by
-/// `COPY`) and their `IN` lookups at about 3,500 (10,000 records, session 3's machine),
-/// although diesel keeps none of those statements.
-///
-/// An uncached statement is also planned for its parameters every time: PostgreSQL plans a
-/// kept statement once for any parameters after five runs when that plan looks no dearer, and
-/// such a plan of a list (candidates by key, `id = ANY($n)`) walked a region's index testing
-/// every row against the candidates (12 ms instead of 0.3 at 10,000 records, measured).
+/// emptied afterwards), so that each statement is planned for its parameters: PostgreSQL plans
+/// a kept statement once for any parameters after five runs when that plan looks no dearer,
+/// and such a plan of a list (candidates by key, `id = ANY($n)`) walks a region's index
+/// testing every row against the candidates. The batch syncs' `IN` lookups run so too: with
+/// the cache on they were measurably slower, for reasons not understood (see BENCHMARKS.md).
 pub fn pg_uncached<T, E>(
     conn: &mut diesel::PgConnection,
     f: impl FnOnce(&mut diesel::PgConnection) -> Result<T, E>,

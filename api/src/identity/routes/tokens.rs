@@ -1,13 +1,13 @@
 //! `POST /api/v1/auth/token`: access tokens for users (password) and systems (client
 //! credentials), with failed-login throttling.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use zhaoshang_types::{Problem, TokenRequest, TokenResponse};
 
 use crate::core::auth::ActorKind;
 use crate::core::auth::principal::client_ip;
-use crate::core::error::{self, ApiError};
+use crate::core::error::{self, ApiError, Code};
 use crate::core::extract::{Body, is_json, parse_json};
 use crate::core::state::AppState;
 use crate::identity::service::tokens as service;
@@ -58,8 +58,7 @@ pub async fn token(
         ),
         other => {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
+                Code::UnsupportedGrantType,
                 format!(
                     "grant_type {other:?} is not supported: use password or client_credentials"
                 ),
@@ -98,30 +97,29 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
             .filter(|_| message.contains("field"))
             .unwrap_or("")
             .to_owned();
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message.clone()).with_errors(
-            vec![zhaoshang_types::FieldError {
+        ApiError::new(Code::InvalidRequest, message.clone()).with_errors(vec![
+            zhaoshang_types::FieldError {
                 index: None,
                 field,
                 code: "invalid_value".to_owned(),
                 message,
-            }],
-        )
+            },
+        ])
     })
 }
 
 fn required(value: Option<String>, field: &str) -> Result<String, ApiError> {
     match value {
         Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            format!("{field} is required"),
-        )
-        .with_errors(vec![zhaoshang_types::FieldError {
-            index: None,
-            field: field.to_owned(),
-            code: "required".to_owned(),
-            message: format!("{field} is required for this grant_type"),
-        }])),
+        _ => Err(
+            ApiError::new(Code::InvalidRequest, format!("{field} is required")).with_errors(vec![
+                zhaoshang_types::FieldError {
+                    index: None,
+                    field: field.to_owned(),
+                    code: "required".to_owned(),
+                    message: format!("{field} is required for this grant_type"),
+                },
+            ]),
+        ),
     }
 }

@@ -1,7 +1,7 @@
 //! Signing in: access tokens for users (password) and systems (client credentials), with
 //! failed-login throttling per name.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use serde_json::json;
 use zhaoshang_types::{Role, TokenResponse};
 
@@ -9,7 +9,7 @@ use super::verify_blocking;
 use crate::core::audit;
 use crate::core::auth::{ActorKind, password};
 use crate::core::db;
-use crate::core::error::ApiError;
+use crate::core::error::{ApiError, Code};
 use crate::core::state::AppState;
 use crate::core::telemetry::current_request_id;
 use crate::identity::store as identity;
@@ -38,19 +38,16 @@ pub async fn sign_in(
         }
         Outcome::Refused => Err(match kind {
             ActorKind::User => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
+                Code::InvalidGrant,
                 "the username or password is wrong, or the account is deactivated",
             ),
             ActorKind::Client => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
+                Code::InvalidClient,
                 "the client id or secret is wrong, or the client is revoked or expired",
             ),
         }),
         Outcome::Locked { retry_after } => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
+            Code::TooManyAttempts,
             format!("too many failed attempts: try again in {retry_after} s"),
         )
         .with_header(header::RETRY_AFTER, retry_after.to_string())),

@@ -11,9 +11,9 @@ use crate::core::db;
 use crate::core::error::ApiError;
 use crate::core::extract::decode_object;
 use crate::core::http::{check_version, to_json, version_conflict};
-use crate::library::Resource;
 use crate::library::store::{self as store, ContactRow, RecordRow};
 use crate::library::validate::Errors;
+use crate::library::{Resource, mask};
 
 pub(crate) async fn parent_for_contacts<R: Resource>(
     lib: &Library,
@@ -59,7 +59,13 @@ pub async fn list_contacts<R: Resource>(
         .db
         .read(move |conn| store::contacts_of(conn, &parent_id))
         .await?;
-    Ok(rows.iter().map(|r| r.to_wire(full)).collect())
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let contact = r.to_wire();
+            if full { contact } else { masked(contact) }
+        })
+        .collect())
 }
 
 /// `POST /{resources}/{id}/contacts`.
@@ -80,7 +86,7 @@ pub async fn create_contact<R: Resource>(
             let row = ContactRow::new(parent.id.clone(), fields);
             store::insert_contact(conn, &row)?;
             audit::created(conn, &actor, "contact", &row.id, &to_json(&row.fields()))?;
-            Ok(row.to_wire(true))
+            Ok(row.to_wire())
         })
         .await?;
     Ok(contact)
@@ -131,7 +137,7 @@ pub async fn update_contact<R: Resource>(
                 Some(&row.id),
                 Some(audit::diff(&before, &to_json(&row.fields()))),
             )?;
-            Ok(row.to_wire(true))
+            Ok(row.to_wire())
         })
         .await?;
     Ok(contact)
@@ -163,4 +169,15 @@ pub async fn delete_contact<R: Resource>(
             audit::record(conn, &actor, "delete", "contact", Some(&row.id), None)
         })
         .await
+}
+
+/// A contact as shown to a caller not entitled to it in full: phone, e-mail and WeChat masked,
+/// before anything is serialised.
+fn masked(mut contact: Contact) -> Contact {
+    let f = &mut contact.fields;
+    f.phone = f.phone.as_deref().map(mask::phone);
+    f.email = f.email.as_deref().map(mask::email);
+    f.wechat = f.wechat.as_deref().map(mask::other);
+    contact.masked = true;
+    contact
 }

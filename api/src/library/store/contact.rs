@@ -64,23 +64,16 @@ impl ContactRow {
         self.notes = f.notes;
     }
 
-    /// The wire form, masked unless `full`. Masking happens here, before anything is serialised.
-    pub fn to_wire(&self, full: bool) -> Contact {
-        use crate::library::mask;
-        let mut fields = self.fields();
-        if !full {
-            fields.phone = fields.phone.as_deref().map(mask::phone);
-            fields.email = fields.email.as_deref().map(mask::email);
-            fields.wechat = fields.wechat.as_deref().map(mask::other);
-        }
+    /// The wire form, in full (the service masks what a caller may not see in full).
+    pub fn to_wire(&self) -> Contact {
         Contact {
             id: self.id.clone(),
             record_id: self.record_id.clone(),
             version: self.version,
-            masked: !full,
+            masked: false,
             created_at: utc(self.created_at),
             updated_at: utc(self.updated_at),
-            fields,
+            fields: self.fields(),
         }
     }
 }
