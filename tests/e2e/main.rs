@@ -5,4 +5,5 @@ mod access;
 mod foundation;
 mod identity;
 mod library;
+mod robustness;
 mod tokens;

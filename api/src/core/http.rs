@@ -38,14 +38,20 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
             "the cursor is not one this API gave out",
         )
     };
-    if !cursor.len().is_multiple_of(2) || cursor.len() > 512 {
+    let digits = cursor.as_bytes();
+    if !digits.len().is_multiple_of(2) || digits.len() > 512 {
         return Err(invalid());
     }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&cursor[i..i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
+    // Byte by byte: a cursor is client input, and a character boundary is not a hex pair's.
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = digits
+        .chunks_exact(2)
+        .map(|pair| match pair {
+            [high, low] => Some(u8::try_from(hex(*high)? * 16 + hex(*low)?).ok()?),
+            _ => None,
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(invalid)?;
     String::from_utf8(bytes).map_err(|_| invalid())
 }
 

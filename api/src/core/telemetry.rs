@@ -53,6 +53,16 @@ pub async fn observe(
     let method = req.method().clone();
     let path = req.path().to_owned();
 
+    if let Some(error) = crate::core::extract::nul_in_uri(req.uri()) {
+        // Text PostgreSQL cannot hold: refused before any handler, alike on both backends.
+        let (request, _) = req.into_parts();
+        let response = REQUEST_ID.sync_scope(request_id.clone(), || error.error_response());
+        let mut res = ServiceResponse::new(request, response).map_into_right_body();
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            res.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        return Ok(res);
+    }
     let res = REQUEST_ID.scope(request_id.clone(), next.call(req)).await?;
     // Whatever answered with an error that is not a problem body (a framework error deep in
     // actix, say), the client still gets one.

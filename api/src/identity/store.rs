@@ -395,40 +395,58 @@ pub fn throttle(conn: &mut DbConnection, key: &str) -> Result<Option<Throttle>, 
         .optional()?)
 }
 
-/// Writes a throttle row (insert or replace).
-pub fn save_throttle(
+/// The failures in a row of a key and the lock in force, after counting one more failure.
+#[derive(Debug, QueryableByName)]
+pub struct Counted {
+    /// Failures in a row, this one included (kept as it was while a lock is in force).
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub failures: i32,
+    /// The lock in force, if any.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub locked_until: Option<NaiveDateTime>,
+}
+
+/// Counts one failed sign-in of a key in one statement, so that failures sent in parallel all
+/// count: a failure after a quiet spell (the last before `since`) or after a lock ran out
+/// starts again at one; a lock in force is kept as it is.
+pub fn count_failure(
     conn: &mut DbConnection,
     key: &str,
-    failures: i32,
-    locked_until: Option<NaiveDateTime>,
-) -> Result<(), ApiError> {
-    let now = crate::core::db::now();
-    let values = (
-        login_throttle::username.eq(key),
-        login_throttle::failures.eq(failures),
-        login_throttle::locked_until.eq(locked_until),
-        login_throttle::updated_at.eq(now),
-    );
-    let changes = (
-        login_throttle::failures.eq(failures),
-        login_throttle::locked_until.eq(locked_until),
-        login_throttle::updated_at.eq(now),
-    );
-    // MultiConnection has no upsert: run it on the backend's own connection.
-    match conn {
-        DbConnection::Postgres(c) => diesel::insert_into(login_throttle::table)
-            .values(values)
-            .on_conflict(login_throttle::username)
-            .do_update()
-            .set(changes)
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(login_throttle::table)
-            .values(values)
-            .on_conflict(login_throttle::username)
-            .do_update()
-            .set(changes)
-            .execute(c)?,
-    };
+    now: NaiveDateTime,
+    since: NaiveDateTime,
+) -> Result<Counted, ApiError> {
+    use diesel::sql_types::{Text, Timestamp};
+    const UPSERT: &str = "INSERT INTO login_throttle (username, failures, locked_until, updated_at) \
+        VALUES ($1, 1, NULL, $2) ON CONFLICT (username) DO UPDATE SET \
+        failures = CASE WHEN login_throttle.locked_until > $2 THEN login_throttle.failures \
+            WHEN login_throttle.locked_until IS NULL AND login_throttle.updated_at > $3 \
+            THEN login_throttle.failures + 1 ELSE 1 END, \
+        locked_until = CASE WHEN login_throttle.locked_until > $2 \
+            THEN login_throttle.locked_until ELSE NULL END, \
+        updated_at = $2 RETURNING failures, locked_until";
+    let query = diesel::sql_query(UPSERT)
+        .bind::<Text, _>(key)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(since);
+    // One statement on the backend's own connection (SQLite numbers `$n` parameters too).
+    Ok(match conn {
+        DbConnection::Postgres(c) => query.get_result(c)?,
+        DbConnection::Sqlite(c) => query.get_result(c)?,
+    })
+}
+
+/// Locks a key until `until`, its failures forgotten, unless a lock is in force already.
+pub fn lock_name(conn: &mut DbConnection, key: &str, until: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(
+        login_throttle::table
+            .filter(login_throttle::username.eq(key))
+            .filter(login_throttle::locked_until.is_null()),
+    )
+    .set((
+        login_throttle::failures.eq(0),
+        login_throttle::locked_until.eq(Some(until)),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

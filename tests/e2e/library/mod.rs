@@ -43,7 +43,7 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
 }
 
 /// An agency user with its own agency record and login org.
-async fn agency_user(app: &TestApp, admin: &Client, name: &str) -> (String, Client) {
+pub(crate) async fn agency_user(app: &TestApp, admin: &Client, name: &str) -> (String, Client) {
     let agency = admin
         .agencies()
         .create(&AgencyFields {

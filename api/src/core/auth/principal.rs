@@ -152,6 +152,11 @@ impl FromRequest for Principal {
             };
             let actor = state.actors.get(&state, kind, &claims.sub).await?;
             match actor {
+                Some(actor) if i64::try_from(claims.iat).unwrap_or(0) < actor.tokens_since => {
+                    Err(invalid_token(
+                        "the token was issued before the password was changed: sign in again",
+                    ))
+                }
                 Some(actor) if actor.usable => Ok(Principal {
                     kind,
                     id: claims.sub,
@@ -232,6 +237,8 @@ pub struct ActorState {
     pub org_id: String,
     /// Role.
     pub role: Role,
+    /// Tokens issued before this second (a user's last password change) are refused.
+    pub tokens_since: i64,
 }
 
 fn role_of(s: &str) -> Result<Role, ApiError> {
@@ -247,15 +254,22 @@ pub fn actor_state(
     match kind {
         ActorKind::User => users::table
             .filter(users::id.eq(id))
-            .select((users::active, users::username, users::org_id, users::role))
-            .first::<(bool, String, String, String)>(conn)
+            .select((
+                users::active,
+                users::username,
+                users::org_id,
+                users::role,
+                users::password_changed_at,
+            ))
+            .first::<(bool, String, String, String, chrono::NaiveDateTime)>(conn)
             .optional()?
-            .map(|(active, name, org_id, role)| {
+            .map(|(active, name, org_id, role, changed)| {
                 Ok(ActorState {
                     usable: active,
                     name,
                     org_id,
                     role: role_of(&role)?,
+                    tokens_since: changed.and_utc().timestamp(),
                 })
             })
             .transpose(),
@@ -282,6 +296,7 @@ pub fn actor_state(
                     name,
                     org_id,
                     role: role_of(&role)?,
+                    tokens_since: 0,
                 })
             })
             .transpose(),

@@ -110,6 +110,16 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
 
 fn required(value: Option<String>, field: &str) -> Result<String, ApiError> {
     match value {
+        Some(v) if v.contains('\0') => Err(ApiError::new(
+            Code::InvalidRequest,
+            format!("{field} may not contain the character U+0000"),
+        )
+        .with_errors(vec![zhaoshang_types::FieldError {
+            index: None,
+            field: field.to_owned(),
+            code: "invalid_character".to_owned(),
+            message: "text may not contain the character U+0000".to_owned(),
+        }])),
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(
             ApiError::new(Code::InvalidRequest, format!("{field} is required")).with_errors(vec![

@@ -101,5 +101,7 @@ pub async fn change_password(
             )
         })
         .await?;
+    // Tokens issued before the change stop working at once on this server.
+    state.actors.invalidate(ActorKind::User, &principal.id);
     Ok(())
 }

@@ -153,10 +153,6 @@ async fn authenticate(
     };
     let max_failures = i32::try_from(state.login_max_failures).unwrap_or(5);
     let lock = chrono::Duration::from_std(state.login_lock).unwrap_or(chrono::Duration::minutes(5));
-    let failures_before = throttle
-        .as_ref()
-        .filter(|t| t.locked_until.is_none() && now - t.updated_at < chrono::Duration::minutes(15))
-        .map_or(0, |t| t.failures);
     let resource_id = actor.id.clone();
     let success = granted.is_some();
     state
@@ -173,11 +169,11 @@ async fn authenticate(
                     None,
                 )
             } else {
-                let failures = failures_before + 1;
-                if failures >= max_failures {
-                    identity::save_throttle(conn, &key, 0, Some(now + lock))?;
-                } else {
-                    identity::save_throttle(conn, &key, failures, None)?;
+                // Failures more than a quarter of an hour apart are not counted together.
+                let since = now - chrono::Duration::minutes(15);
+                let counted = identity::count_failure(conn, &key, now, since)?;
+                if counted.locked_until.is_none() && counted.failures >= max_failures {
+                    identity::lock_name(conn, &key, now + lock)?;
                 }
                 let reason = if resource_id.is_some() && verified {
                     "inactive"

@@ -1,16 +1,17 @@
-//! CSV exports: UTF-8 with a byte-order mark, so that Excel reads Chinese correctly.
+//! The library's CSV exports (written through `core::csv`: byte-order mark, no formulas).
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use serde_json::{Map, Value};
 use zhaoshang_types::Contact;
 
+use crate::core::csv;
 use crate::library::Resource;
 use crate::library::store::ListRow;
 
 /// Every listed record, one line each, the resource's fields as columns.
 pub fn records_csv<R: Resource>(rows: Vec<ListRow>) -> HttpResponse {
-    let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut out = csv::writer();
     let mut header = vec!["id", "version", "created_at", "updated_at", "deleted_at"];
     header.extend(R::FIELDS.iter().copied());
     let _ = out.write_record(&header);
@@ -28,7 +29,7 @@ pub fn records_csv<R: Resource>(rows: Vec<ListRow>) -> HttpResponse {
         for field in R::FIELDS {
             line.push(csv_cell(data.get(*field).unwrap_or(&Value::Null)));
         }
-        let _ = out.write_record(&line);
+        let _ = csv::write_line(&mut out, &line);
     }
     let body = out.into_inner().unwrap_or_default();
     HttpResponse::Ok()
@@ -55,7 +56,7 @@ fn csv_cell(v: &Value) -> String {
 
 /// A record's contacts, as shown to the caller (masked or not).
 pub fn contacts_csv(items: &[Contact]) -> HttpResponse {
-    let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut out = csv::writer();
     let _ = out.write_record([
         "id",
         "record_id",
@@ -70,17 +71,20 @@ pub fn contacts_csv(items: &[Contact]) -> HttpResponse {
     for c in items {
         let f = &c.fields;
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        let _ = out.write_record([
-            c.id.clone(),
-            c.record_id.clone(),
-            f.name.clone(),
-            opt(&f.title),
-            opt(&f.phone),
-            opt(&f.email),
-            opt(&f.wechat),
-            opt(&f.notes),
-            c.masked.to_string(),
-        ]);
+        let _ = csv::write_line(
+            &mut out,
+            [
+                c.id.clone(),
+                c.record_id.clone(),
+                f.name.clone(),
+                opt(&f.title),
+                opt(&f.phone),
+                opt(&f.email),
+                opt(&f.wechat),
+                opt(&f.notes),
+                c.masked.to_string(),
+            ],
+        );
     }
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

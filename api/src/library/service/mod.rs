@@ -208,15 +208,30 @@ pub(crate) fn reject(errors: Errors) -> Result<(), ApiError> {
     }
 }
 
-/// 409 when a live record of the resource (other than `except`) has the credit code.
+/// 409 when a live record of the resource (other than `except`) has the credit code, naming
+/// it in `existing_id`, except to an agency (`own_agency`) that cannot see it: an agency must
+/// not learn the ids of records it cannot see.
 pub(crate) fn check_unique<R: Resource>(
     conn: &mut DbConnection,
     credit_code: Option<&str>,
     except: Option<&str>,
+    own_agency: Option<&str>,
 ) -> Result<(), ApiError> {
     if let Some(code) = credit_code
         && let Some(existing) = store::by_credit_code(conn, R::RESOURCE, code, except)?
     {
+        if let Some(agency) = own_agency
+            && store::record(conn, R::RESOURCE, &existing, false)?
+                .is_none_or(|r| r.source_agency_id.as_deref() != Some(agency))
+        {
+            return Err(ApiError::conflict(
+                format!(
+                    "the credit code {code} is registered to a record outside the agency's: \
+                     ask the bureau"
+                ),
+                None,
+            ));
+        }
         return Err(ApiError::conflict(
             format!(
                 "a {} with the credit code {code} exists already",

@@ -235,6 +235,7 @@ pub async fn create<R: Resource>(
     let fields = decode::<R>(body, None).map_err(ApiError::validation)?;
     let (record, errors) = prepare::<R>(p, fields, None);
     reject(errors)?;
+    let own_agency = policy::own_agency(p).map(str::to_owned);
     let actor = p.audit_actor();
     let record = lib
         .db
@@ -242,7 +243,8 @@ pub async fn create<R: Resource>(
             let mut errors = Errors::default();
             check_references::<R>(conn, &record, &mut errors)?;
             reject(errors)?;
-            check_unique::<R>(conn, record.index.credit_code.as_deref(), None)?;
+            let own_agency = own_agency.as_deref();
+            check_unique::<R>(conn, record.index.credit_code.as_deref(), None, own_agency)?;
             let index = &record.index;
             if let (Some(agency), Some(external)) = (&index.source_agency_id, &index.external_id)
                 && let Some(existing) = store::by_external_id(conn, R::RESOURCE, agency, external)?
@@ -256,7 +258,7 @@ pub async fn create<R: Resource>(
             let id = row.id.clone();
             let mut wire = row.to_wire::<R::Fields>()?;
             wire.possible_duplicates =
-                store::possible_duplicates(conn, R::RESOURCE, &index.name, &id)?;
+                store::possible_duplicates(conn, R::RESOURCE, &index.name, &id, own_agency)?;
             audit::created(conn, &actor, R::RESOURCE, &id, &to_json(&record.fields))?;
             Ok(wire)
         })
@@ -301,7 +303,12 @@ pub async fn update<R: Resource>(
             let (record, mut errors) = prepare::<R>(&principal, fields, Some(&row));
             check_references::<R>(conn, &record, &mut errors)?;
             reject(errors)?;
-            check_unique::<R>(conn, record.index.credit_code.as_deref(), Some(&id))?;
+            check_unique::<R>(
+                conn,
+                record.index.credit_code.as_deref(),
+                Some(&id),
+                policy::own_agency(&principal),
+            )?;
             let Prepared { fields, index } = record;
             let after = to_json(&fields);
             if after == before {
@@ -383,7 +390,7 @@ async fn set_deleted<R: Resource>(
                 return row.to_wire();
             }
             if !deleted {
-                check_unique::<R>(conn, row.credit_code.as_deref(), Some(&id))?;
+                check_unique::<R>(conn, row.credit_code.as_deref(), Some(&id), None)?;
             }
             policy::require_write(&principal, owner_of(&row))?;
             check_version(expected, row.version)?;

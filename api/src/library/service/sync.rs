@@ -1,7 +1,7 @@
 //! Batch syncs: up to [`MAX_BATCH`] records of one resource keyed by the agency's external ids,
 //! applied all or nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 use zhaoshang_types::{BatchItemResult, BatchOutcome, FieldError};
@@ -138,9 +138,17 @@ fn sync_batch<R: Resource>(
         .iter()
         .filter_map(|r| r.index.credit_code.clone())
         .collect();
-    let mut holders: HashMap<String, String> = store::by_credit_codes(conn, R::RESOURCE, &codes)?
-        .into_iter()
-        .collect();
+    // What an agency may be told of a holder: its id only when the record is the agency's own
+    // (an agency must not learn that records it cannot see exist by their ids).
+    let own_agency = policy::own_agency(principal);
+    let mut hidden: HashSet<String> = HashSet::new();
+    let mut holders: HashMap<String, String> = HashMap::new();
+    for (code, id, source) in store::by_credit_codes(conn, R::RESOURCE, &codes)? {
+        if own_agency.is_some_and(|a| source.as_deref() != Some(a)) {
+            hidden.insert(id.clone());
+        }
+        holders.insert(code, id);
+    }
 
     let mut known = KnownReferences::default();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -175,11 +183,12 @@ fn sync_batch<R: Resource>(
             && let Some(other) = holders.get(code)
             && existing.as_ref().is_none_or(|r| &r.id != other)
         {
-            item_errors.push(
-                "credit_code",
-                "conflict",
-                format!("record {other} has this credit code"),
-            );
+            let message = if hidden.contains(other) {
+                "a record the agency cannot see has this credit code: ask the bureau".to_owned()
+            } else {
+                format!("record {other} has this credit code")
+            };
+            item_errors.push("credit_code", "conflict", message);
         }
         if !item_errors.0.is_empty() {
             errors.extend(item_errors.0.into_iter().map(|mut f| {

@@ -196,15 +196,19 @@ pub fn possible_duplicates(
     resource: &str,
     name: &str,
     except: &str,
+    only_agency: Option<&str>,
 ) -> Result<Vec<DuplicateHint>, ApiError> {
-    let rows: Vec<(String, String)> = records::table
+    let mut query = records::table
         .select((records::id, records::name))
         .filter(records::resource.eq(resource))
         .filter(records::name_key.eq(name_key(name)))
         .filter(records::id.ne(except))
         .filter(records::deleted_at.is_null())
-        .limit(20)
-        .load(conn)?;
+        .into_boxed();
+    if let Some(agency) = only_agency {
+        query = query.filter(records::source_agency_id.eq(agency));
+    }
+    let rows: Vec<(String, String)> = query.limit(20).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, name)| DuplicateHint { id, name })
@@ -240,19 +244,22 @@ pub fn by_credit_codes(
     conn: &mut DbConnection,
     resource: &str,
     codes: &[String],
-) -> Result<Vec<(String, String)>, ApiError> {
+) -> Result<Vec<(String, String, Option<String>)>, ApiError> {
     let mut out = Vec::new();
     for chunk in codes.chunks(500) {
         let query = records::table
-            .select((records::credit_code, records::id))
+            .select((records::credit_code, records::id, records::source_agency_id))
             .filter(records::resource.eq(resource))
             .filter(records::credit_code.eq_any(chunk))
             .filter(records::deleted_at.is_null());
-        let rows: Vec<(Option<String>, String)> = match conn {
+        let rows: Vec<(Option<String>, String, Option<String>)> = match conn {
             DbConnection::Postgres(c) => crate::core::db::pg_uncached(c, |c| query.load(c))?,
             DbConnection::Sqlite(c) => query.load(c)?,
         };
-        out.extend(rows.into_iter().filter_map(|(c, id)| Some((c?, id))));
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(c, id, source)| Some((c?, id, source))),
+        );
     }
     Ok(out)
 }

