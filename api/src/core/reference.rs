@@ -193,6 +193,26 @@ pub fn check_credit_code(code: &str) -> Result<(), String> {
             i + 1
         ));
     }
+    // GB 32100's registering authorities: 1–9, A (military), N (agriculture), Y (others).
+    if let Some(first) = chars.first()
+        && !"123456789ANY".contains(*first)
+    {
+        return Err(format!(
+            "the 1st character (registering authority) is {first:?}: GB 32100 uses 1 to 9, A, N or Y"
+        ));
+    }
+    if let Some((i, c)) = chars
+        .iter()
+        .enumerate()
+        .skip(2)
+        .take(6)
+        .find(|(_, c)| !c.is_ascii_digit())
+    {
+        return Err(format!(
+            "character {} ({c:?}) is in the region code (3rd to 8th), which is six digits",
+            i + 1
+        ));
+    }
     let body: String = chars[..17].iter().collect();
     let expected = credit_check_char(&body).unwrap_or('0');
     if chars[17] != expected {
@@ -234,6 +254,21 @@ mod tests {
             check_credit_code("91350100m000100Y43")
                 .expect_err("lower")
                 .contains("upper case")
+        );
+        // The checksum of all zeros holds; the registering authority does not.
+        let zeros = "000000000000000000";
+        assert_eq!(credit_check_char(&zeros[..17]), Some('0'));
+        assert!(
+            check_credit_code(zeros)
+                .expect_err("zeros")
+                .contains("registering authority")
+        );
+        let body = "913A0100M000100Y4";
+        let letter_region = format!("{body}{}", credit_check_char(body).unwrap_or('0'));
+        assert!(
+            check_credit_code(&letter_region)
+                .expect_err("a letter in the region")
+                .contains("character 4")
         );
     }
 

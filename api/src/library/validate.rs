@@ -53,7 +53,8 @@ impl Errors {
         }
     }
 
-    /// A list of short texts: trimmed, blanks and repeats dropped, at most `max_items`.
+    /// A list of short texts: trimmed, repeats dropped, blank entries refused, at most
+    /// `max_items` (a list four times longer is refused before any other check).
     pub fn list(
         &mut self,
         field: &str,
@@ -61,10 +62,26 @@ impl Errors {
         max_items: usize,
         max_len: usize,
     ) {
-        let mut out: Vec<String> = Vec::new();
-        for v in values.iter() {
+        if values.len() > max_items * 4 {
+            // Refused at once: even with repeats dropped it could not be short enough to check.
+            self.push(
+                field,
+                "too_many",
+                format!("{field} may have at most {max_items} entries"),
+            );
+            return;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(values.len());
+        let mut out: Vec<String> = Vec::with_capacity(values.len());
+        for (i, v) in values.iter().enumerate() {
             let v = v.trim();
-            if !v.is_empty() && !out.iter().any(|o| o == v) {
+            if v.is_empty() {
+                self.push(
+                    &format!("{field}[{i}]"),
+                    "blank",
+                    format!("an entry of {field} is empty: leave it out"),
+                );
+            } else if seen.insert(v) {
                 out.push(v.to_owned());
             }
         }
@@ -247,6 +264,35 @@ pub fn name_key(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_drop_repeats_refuse_blanks_and_refuse_long_ones_at_once() {
+        let mut e = Errors::default();
+        let mut tags = vec![" a ".to_owned(), "b".into(), "a".into()];
+        e.list("tags", &mut tags, 30, 50);
+        assert!(e.0.is_empty(), "{:?}", e.0);
+        assert_eq!(tags, ["a", "b"]);
+
+        let mut e = Errors::default();
+        let mut codes = vec![String::new()];
+        e.industries("industry_codes", &mut codes);
+        assert_eq!(
+            e.0.iter()
+                .map(|f| (f.field.as_str(), f.code.as_str()))
+                .collect::<Vec<_>>(),
+            [("industry_codes[0]", "blank")]
+        );
+
+        // A list far over its bound gets one error, without its entries being compared.
+        let mut e = Errors::default();
+        let mut many: Vec<String> = (0..150_000).map(|i| format!("t{i}")).collect();
+        e.list("tags", &mut many, 30, 50);
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(
+            (e.0[0].field.as_str(), e.0[0].code.as_str()),
+            ("tags", "too_many")
+        );
+    }
 
     #[test]
     fn name_keys_ignore_form_and_punctuation() {
