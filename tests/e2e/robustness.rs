@@ -325,3 +325,50 @@ async fn tokens_before_password_change(db: TestDb) {
         serde_json::to_value(fresh.me().await.expect("the new token works")).expect("json");
     assert_eq!(me["id"], user.id);
 }
+
+db_test!(
+    concurrent_changes_without_if_match_all_apply,
+    concurrent_patches
+);
+/// A merge patch without `If-Match` asks for no precondition: eight sent at once, each to
+/// another field, all answer 200 and all their changes are kept (PostgreSQL once answered 412
+/// to most of them).
+async fn concurrent_patches(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let investor = admin
+        .investors()
+        .create(&InvestorFields {
+            name: "并发修改".into(),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("created");
+    let patches = [
+        json!({"notes": "备注"}),
+        json!({"name_en": "Concurrent Co."}),
+        json!({"headquarters": "上海"}),
+        json!({"interests": "新材料"}),
+        json!({"aliases": ["并发"]}),
+        json!({"tags": ["并发"]}),
+        json!({"fortune500_rank": 100}),
+        json!({"external_id": "c-1"}),
+    ];
+    let sent = patches.iter().map(|patch| {
+        let admin = &admin;
+        let id = investor.id.clone();
+        async move { admin.investors().update(&id, patch, None).await }
+    });
+    let answers = join_all(sent).await;
+    for (patch, answer) in patches.iter().zip(&answers) {
+        assert!(answer.is_ok(), "{patch}: {answer:?}");
+    }
+    let last = admin.investors().get(&investor.id).await.expect("read");
+    assert_eq!(last.version, 1 + patches.len() as i64);
+    let fields = serde_json::to_value(&last.fields).expect("json");
+    for patch in &patches {
+        for (key, value) in patch.as_object().into_iter().flatten() {
+            assert_eq!(&fields[key], value, "{key} kept");
+        }
+    }
+}

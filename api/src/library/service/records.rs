@@ -292,7 +292,7 @@ pub async fn update<R: Resource>(
     let record = lib
         .db
         .write(move |conn| {
-            let mut row = store::record(conn, R::RESOURCE, &id, false)?
+            let mut row = store::record_for_update(conn, R::RESOURCE, &id, false)?
                 .ok_or_else(|| ApiError::not_found("no such record"))?;
             policy::require_write(&principal, owner_of(&row))?;
             check_version(expected, row.version)?;
@@ -379,7 +379,7 @@ async fn set_deleted<R: Resource>(
     lib
         .db
         .write(move |conn| {
-            let mut row = store::record(conn, R::RESOURCE, &id, true)?.ok_or_else(|| ApiError::not_found("no such record"))?;
+            let mut row = store::record_for_update(conn, R::RESOURCE, &id, true)?.ok_or_else(|| ApiError::not_found("no such record"))?;
             policy::require_visible(&principal, owner_of(&row))?;
             let is_deleted = row.deleted_at.is_some();
             if deleted && is_deleted {

@@ -43,6 +43,32 @@ pub fn record(
     ))
 }
 
+/// A record of a resource by id, read to be changed in the caller's write transaction: on
+/// PostgreSQL the row is locked (`FOR UPDATE`), so that concurrent writers of one record take
+/// turns and each sees the version the other wrote; SQLite's writes take turns already.
+pub fn record_for_update(
+    conn: &mut DbConnection,
+    resource: &str,
+    id: &str,
+    include_deleted: bool,
+) -> Result<Option<RecordRow>, ApiError> {
+    let DbConnection::Postgres(c) = conn else {
+        return record(conn, resource, id, include_deleted);
+    };
+    let q = records::table
+        .filter(records::id.eq(id))
+        .filter(records::resource.eq(resource))
+        .select(RecordRow::as_select());
+    Ok(if include_deleted {
+        q.for_update().first(c).optional()?
+    } else {
+        q.filter(records::deleted_at.is_null())
+            .for_update()
+            .first(c)
+            .optional()?
+    })
+}
+
 /// A record of a resource by id, as `GET /{resources}/{id}` shows it ([`ShownRow`]).
 pub fn shown(
     conn: &mut DbConnection,
