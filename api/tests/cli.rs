@@ -18,6 +18,30 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     cmd.output().expect("run the binary")
 }
 
+/// Runs the binary as [`run`] does, with `input` on its standard input.
+fn run_with_stdin(args: &[&str], envs: &[(&str, &str)], input: &[u8]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("ZHAOSHANG_BIND");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -254,8 +278,8 @@ fn admin_commands_bootstrap_the_first_admin_and_a_service_client() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("created user root"));
 
-    // The same name again is refused with one clear line.
-    let again = run(
+    // The same name again, with a valid password, is refused with one clear line that says why.
+    let again = run_with_stdin(
         &[
             "admin",
             "create-user",
@@ -272,13 +296,13 @@ fn admin_commands_bootstrap_the_first_admin_and_a_service_client() {
             data,
         ],
         &[],
+        b"another long enough password\n",
     );
     assert!(!again.status.success());
+    let last = stderr(&again).lines().last().map(str::to_owned);
     assert!(
-        stderr(&again)
-            .lines()
-            .last()
-            .is_some_and(|l| l.starts_with("error:")),
+        last.as_deref()
+            .is_some_and(|l| l.starts_with("error:") && l.contains("root is taken")),
         "{}",
         stderr(&again)
     );
@@ -333,4 +357,83 @@ fn admin_commands_bootstrap_the_first_admin_and_a_service_client() {
         .expect("secret printed");
     assert!(secret.starts_with("zss_") && secret.len() == 68, "{secret}");
     assert!(stdout.lines().any(|l| l.starts_with("client_id=")));
+}
+
+#[test]
+fn migrate_and_admin_commands_work_on_postgresql() {
+    use zhaoshang_api::core::db::{DatabaseUrl, DbKind};
+    use zhaoshang_api::testing::TestDb;
+    let Some(db) = TestDb::new(DbKind::Postgres) else {
+        return; // TestDb printed why (and fails instead when PostgreSQL is required)
+    };
+    let DatabaseUrl::Postgres(url) = &db.url else {
+        panic!("a PostgreSQL database");
+    };
+    let data = db.data_dir.to_str().expect("utf-8");
+    let env = [("DATABASE_URL", url.as_str())];
+    let out = run(&["migrate", "--data-dir", data], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied"));
+    let again = run(&["migrate", "--data-dir", data], &env);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        !String::from_utf8_lossy(&again.stdout).contains("applied"),
+        "nothing pending the second time"
+    );
+
+    let create_user = || {
+        run_with_stdin(
+            &[
+                "admin",
+                "create-user",
+                "--username",
+                "pgroot",
+                "--org-kind",
+                "bureau",
+                "--org-name",
+                "招商局",
+                "--role",
+                "admin",
+                "--password-stdin",
+                "--data-dir",
+                data,
+            ],
+            &env,
+            b"a long enough password\n",
+        )
+    };
+    let out = create_user();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created user pgroot"));
+    let again = create_user();
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("pgroot is taken"),
+        "{}",
+        stderr(&again)
+    );
+
+    let out = run(
+        &[
+            "admin",
+            "create-client",
+            "--name",
+            "市统计局",
+            "--org-kind",
+            "department",
+            "--org",
+            "市统计局",
+            "--role",
+            "reader",
+            "--data-dir",
+            data,
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.starts_with("client_secret=zss_"))
+    );
 }

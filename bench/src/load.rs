@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
@@ -248,18 +248,38 @@ pub fn measure(
     Ok(results)
 }
 
-/// Batch upsert throughput: `batches` sequential batches of 1,000 new enterprises brought by
-/// `agency`; returns records per second.
-pub async fn batch_upsert(api: &Api, agency: &str, batches: usize) -> anyhow::Result<f64> {
+/// How fast batch syncs went: records per second over all batches, and the slowest batch
+/// (while one runs, other writes wait).
+pub struct BatchTiming {
+    pub records_per_sec: f64,
+    pub slowest_ms: f64,
+}
+
+/// Syncs `batches` sequential batches of 1,000 enterprises. With `update`, the same external
+/// ids again with another name and region, so every item updates an existing record (and its
+/// search postings).
+pub async fn batch_upsert(
+    api: &Api,
+    agency: &str,
+    batches: usize,
+    update: bool,
+) -> anyhow::Result<BatchTiming> {
     let started = Instant::now();
+    let mut slowest = Duration::ZERO;
     for b in 0..batches {
         let items: Vec<Value> = (0..1000)
             .map(|i| {
                 let n = (b * 1000 + i) as u64;
-                json!({"name": format!("批量企业{n}"), "external_id": format!("BENCH-{n}"), "source_agency_id": agency,
-                       "region_code": "440305", "industry_codes": ["3985"], "credit_code": zhaoshang_api::seed::credit_code("440300", 500_000_000 + n)})
+                let (name, region) = if update {
+                    (format!("批量更新企业{n}"), "440304")
+                } else {
+                    (format!("批量企业{n}"), "440305")
+                };
+                json!({"name": name, "external_id": format!("BENCH-{n}"), "source_agency_id": agency,
+                       "region_code": region, "industry_codes": ["3985"], "credit_code": zhaoshang_api::seed::credit_code("440300", 500_000_000 + n)})
             })
             .collect();
+        let sent = Instant::now();
         api.http
             .put(format!("{}/api/v1/enterprises:batch", api.base))
             .bearer_auth(&api.token)
@@ -268,8 +288,12 @@ pub async fn batch_upsert(api: &Api, agency: &str, batches: usize) -> anyhow::Re
             .await?
             .error_for_status()
             .context("batch upsert")?;
+        slowest = slowest.max(sent.elapsed());
     }
-    Ok((batches * 1000) as f64 / started.elapsed().as_secs_f64())
+    Ok(BatchTiming {
+        records_per_sec: (batches * 1000) as f64 / started.elapsed().as_secs_f64(),
+        slowest_ms: slowest.as_secs_f64() * 1000.0,
+    })
 }
 
 /// Loads `url` with `wrk`; returns requests per second and the median and 99th percentile

@@ -46,8 +46,14 @@ async fn one_run(args: &Args, backend: &str, scale: usize, seconds: u64) -> anyh
     let scenarios = load::measure(&api, &targets, &work.dir, args.connections, seconds)?;
 
     let batches = if args.quick { 2 } else { 20 };
-    let batch_records_per_sec = load::batch_upsert(&api, &targets.agency, batches).await?;
-    eprintln!("   batch upsert {batch_records_per_sec:.0} records/s");
+    let create = load::batch_upsert(&api, &targets.agency, batches, false).await?;
+    let update = load::batch_upsert(&api, &targets.agency, batches, true).await?;
+    eprintln!(
+        "   batch upsert {:.0} records/s creating, {:.0} updating; slowest batch {:.0} ms",
+        create.records_per_sec,
+        update.records_per_sec,
+        create.slowest_ms.max(update.slowest_ms)
+    );
     let peak_rss_mb = server.peak_rss_mb();
     drop(server);
     work.remove(args, backend);
@@ -58,7 +64,9 @@ async fn one_run(args: &Args, backend: &str, scale: usize, seconds: u64) -> anyh
         cold_start_ms,
         deep_page_rows: targets.depth,
         scenarios,
-        batch_records_per_sec,
+        batch_records_per_sec: create.records_per_sec,
+        batch_update_records_per_sec: update.records_per_sec,
+        slowest_batch_ms: create.slowest_ms.max(update.slowest_ms),
         peak_rss_mb,
     })
 }

@@ -24,7 +24,12 @@ pub struct Run {
     pub cold_start_ms: f64,
     pub deep_page_rows: usize,
     pub scenarios: Vec<Scenario>,
+    /// Batch syncs creating records.
     pub batch_records_per_sec: f64,
+    /// Batch syncs updating every record they name.
+    pub batch_update_records_per_sec: f64,
+    /// The slowest single batch of 1,000, creating or updating.
+    pub slowest_batch_ms: f64,
     pub peak_rss_mb: f64,
 }
 
@@ -74,8 +79,10 @@ pub fn markdown(machine: &Value, mode: &str, runs: &[Run]) -> String {
         }
         let _ = writeln!(
             md,
-            "\nBatch upsert: {:.0} records/s. Peak RSS: {:.1} MB. Cold start to ready: {:.0} ms. Seeding: {:.1} s. Deep page at row {}.\n",
+            "\nBatch upsert: {:.0} records/s creating, {:.0} updating; slowest batch of 1,000: {:.0} ms. Peak RSS: {:.1} MB. Cold start to ready: {:.0} ms. Seeding: {:.1} s. Deep page at row {}.\n",
             run.batch_records_per_sec,
+            run.batch_update_records_per_sec,
+            run.slowest_batch_ms,
             run.peak_rss_mb,
             run.cold_start_ms,
             run.seed_seconds,

@@ -28,6 +28,6 @@ mod pages;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
-pub use library::{Collection, Contacts};
+pub use library::{Collection, Contacts, CsvExport};
 pub use pages::CursorQuery;
 pub use zhaoshang_types as types;

@@ -16,6 +16,15 @@ use zhaoshang_types::{
 use crate::pages::{CursorQuery, stream_pages};
 use crate::{Client, Error};
 
+/// A CSV export of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvExport {
+    /// The CSV (UTF-8 with BOM), header line first.
+    pub csv: Vec<u8>,
+    /// More records matched than an export holds: the CSV has the first 100,000.
+    pub truncated: bool,
+}
+
 /// The records of one resource (`/api/v1/investors`, ...), typed by their fields.
 #[derive(Debug, Clone)]
 pub struct Collection<'a, T> {
@@ -44,13 +53,26 @@ where
 
     /// Every record matching `query` as CSV (UTF-8 with BOM), as the server renders it.
     pub async fn export_csv(&self, query: &LibraryQuery) -> Result<Vec<u8>, Error> {
+        Ok(self.export(query).await?.csv)
+    }
+
+    /// The matching records as CSV, and whether more matched than an export holds (100,000;
+    /// the server's `Export-Truncated` header).
+    pub async fn export(&self, query: &LibraryQuery) -> Result<CsvExport, Error> {
         let mut query = query.clone();
         query.format = Some("csv".to_owned());
         let res = self
             .client
             .execute(Method::GET, self.path, |r| r.query(&query))
             .await?;
-        Ok(res.bytes().await?.to_vec())
+        let truncated = res
+            .headers()
+            .get("export-truncated")
+            .is_some_and(|v| v.as_bytes() == b"true");
+        Ok(CsvExport {
+            csv: res.bytes().await?.to_vec(),
+            truncated,
+        })
     }
 
     /// One record by id.

@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 use zhaoshang_api::testing::TestDb;
 use zhaoshang_client::Client;
 use zhaoshang_e2e::{PASSWORD, TestApp, answer, credit_code, db_test};
-use zhaoshang_types::{BatchOutcome, ContactFields, InvestorFields, LibraryQuery, Role};
+use zhaoshang_types::{
+    BatchOutcome, ChainNodeFields, ContactFields, IndustryFields, InvestorFields, LibraryQuery,
+    NewOrg, NodePosition, OrgKind, OrgPatch, Role,
+};
 
 use crate::library::agency_user;
 
@@ -288,6 +291,52 @@ async fn parallel_failures_lock(db: TestDb) {
 }
 
 db_test!(
+    one_address_guessing_many_names_is_refused,
+    address_failures_lock
+);
+/// One address that fails to sign in 30 times within a minute, each time with another name
+/// (so no name locks), is refused for a minute: even the right password of a real user is 429
+/// with `Retry-After`.
+async fn address_failures_lock(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let (user, _) = app.user_with_role(&admin, Role::Department).await;
+    let sign_in = |username: String, password: &'static str| {
+        app.http()
+            .post(app.url("/api/v1/auth/token"))
+            .form(&[
+                ("grant_type", "password".to_owned()),
+                ("username", username),
+                ("password", password.to_owned()),
+            ])
+            .send()
+    };
+    for i in 0..30 {
+        let answer = sign_in(format!("guess-{i}"), "wrong password!!")
+            .await
+            .expect("sent");
+        assert_eq!(
+            answer.status().as_u16(),
+            400,
+            "attempt {i} is an ordinary failure"
+        );
+    }
+    let refused = sign_in(user.username.clone(), PASSWORD)
+        .await
+        .expect("sent");
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry_after: u64 = refused
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = refused.json().await.expect("problem");
+    assert_eq!(body["code"], "too_many_attempts");
+}
+
+db_test!(
     tokens_issued_before_a_password_change_stop_working,
     tokens_before_password_change
 );
@@ -371,4 +420,261 @@ async fn concurrent_patches(db: TestDb) {
             assert_eq!(&fields[key], value, "{key} kept");
         }
     }
+}
+
+db_test!(
+    concurrent_changes_of_other_resources_all_apply,
+    concurrent_patches_beyond_records
+);
+/// The same for organisations, contacts and chain nodes: eight PATCHes without `If-Match`
+/// sent at once all answer 200, and the version counts every one of them.
+async fn concurrent_patches_beyond_records(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    const N: i64 = 8;
+
+    let org = admin
+        .create_org(&NewOrg {
+            kind: OrgKind::Department,
+            name: "并发部门".into(),
+            region_code: None,
+            parent_id: None,
+        })
+        .await
+        .expect("org");
+    let answers = join_all((0..N).map(|i| {
+        let (admin, id) = (&admin, org.id.clone());
+        async move {
+            let patch = OrgPatch {
+                name: Some(format!("并发部门{i}")),
+                ..OrgPatch::default()
+            };
+            admin.update_org(&id, &patch, None).await
+        }
+    }))
+    .await;
+    assert!(answers.iter().all(Result::is_ok), "orgs: {answers:?}");
+    let org = admin.get_org(&org.id).await.expect("org");
+    assert_eq!(org.version, 1 + N, "every org change counted");
+
+    let investor = admin
+        .investors()
+        .create(&InvestorFields {
+            name: "并发联系人".into(),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("investor");
+    let contacts = admin.investor_contacts(&investor.id);
+    let contact = contacts
+        .create(&ContactFields {
+            name: "张三".into(),
+            ..ContactFields::default()
+        })
+        .await
+        .expect("contact");
+    let answers = join_all((0..N).map(|i| {
+        let (contacts, id) = (&contacts, contact.id.clone());
+        async move {
+            contacts
+                .update(&id, &json!({"title": format!("经理{i}")}), None)
+                .await
+        }
+    }))
+    .await;
+    assert!(answers.iter().all(Result::is_ok), "contacts: {answers:?}");
+    let last = contacts.list().await.expect("contacts");
+    assert_eq!(last.items.first().map(|c| c.version), Some(1 + N));
+
+    let industry = admin
+        .industries()
+        .create(&IndustryFields {
+            name: "并发产业".into(),
+            industry_codes: vec!["26".into()],
+            ..IndustryFields::default()
+        })
+        .await
+        .expect("industry");
+    let node = admin
+        .create_chain_node(
+            &industry.id,
+            &ChainNodeFields {
+                name: "节点".into(),
+                position: NodePosition::Upstream,
+                parent_id: None,
+                key_products: vec![],
+                notes: None,
+            },
+        )
+        .await
+        .expect("node");
+    let answers = join_all((0..N).map(|i| {
+        let (admin, id) = (&admin, node.id.clone());
+        async move {
+            admin
+                .update_chain_node(&id, &json!({"notes": format!("备注{i}")}), None)
+                .await
+        }
+    }))
+    .await;
+    assert!(answers.iter().all(Result::is_ok), "nodes: {answers:?}");
+    let node = admin.get_chain_node(&node.id).await.expect("node");
+    assert_eq!(node.version, 1 + N, "every node change counted");
+}
+
+db_test!(
+    a_rate_limited_caller_is_told_its_quota_and_when_to_retry,
+    rate_limit
+);
+/// With `--rate-limit-per-minute 5`, every answer to a signed-in caller carries its quota; the
+/// sixth request in a minute is 429 `rate_limited` with `Retry-After`; another caller keeps its
+/// own quota.
+async fn rate_limit(db: TestDb) {
+    let app = TestApp::spawn_with(db, |c| c.rate_limit_per_minute = 5).await;
+    let admin = app.admin().await;
+    let (_, other) = app.user_with_role(&admin, Role::Department).await;
+    let header = |r: &reqwest::Response, name: &str| -> Option<u64> {
+        r.headers().get(name)?.to_str().ok()?.parse().ok()
+    };
+    // Signing in and creating the other user used some of the admin's quota: count from here.
+    let mut remaining = Vec::new();
+    loop {
+        let r = app
+            .request_as(&admin, Method::GET, "/api/v1/me")
+            .await
+            .send()
+            .await
+            .expect("sent");
+        if r.status().as_u16() == 429 {
+            let retry_after = header(&r, "retry-after").expect("Retry-After");
+            assert!((1..=60).contains(&retry_after), "{retry_after}");
+            assert_eq!(header(&r, "ratelimit-remaining"), Some(0));
+            let body: Value = r.json().await.expect("problem");
+            assert_eq!(body["code"], "rate_limited");
+            break;
+        }
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(header(&r, "ratelimit-limit"), Some(5));
+        remaining.push(header(&r, "ratelimit-remaining").expect("RateLimit-Remaining"));
+        // At most one turn of the minute can come in between.
+        assert!(remaining.len() <= 10, "never refused: {remaining:?}");
+    }
+    // Counting down to zero (unless the minute turned over in between, which starts again).
+    assert!(
+        remaining
+            .windows(2)
+            .all(|w| w[1] + 1 == w[0] || w[1] > w[0]),
+        "{remaining:?}"
+    );
+    let theirs = other.me().await;
+    assert!(
+        theirs.is_ok(),
+        "another caller has its own quota: {theirs:?}"
+    );
+}
+
+db_test!(
+    filters_by_values_a_resource_does_not_have_are_422,
+    unknown_filter_values
+);
+/// `status`, `priority` and `kind` filters take the values of the resource's field; anything
+/// else (a misspelling, or a filter the resource does not have) is 422 naming the parameter,
+/// not an empty page that looks like an answer.
+async fn unknown_filter_values(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    for (path, ok) in [
+        ("/api/v1/investors?status=negotiating", true),
+        ("/api/v1/investors?priority=A&kind=fund", true),
+        ("/api/v1/agencies?status=suspended&kind=bank", true),
+        ("/api/v1/target-regions?priority=B", true),
+        ("/api/v1/industries?priority=C", true),
+        ("/api/v1/investors?status=negotating", false),
+        ("/api/v1/investors?priority=a", false),
+        ("/api/v1/agencies?priority=A", false),
+        ("/api/v1/enterprises?status=active", false),
+        ("/api/v1/industries?kind=fund&format=csv", false),
+    ] {
+        let (status, body) = answer(app.request_as(&admin, Method::GET, path).await).await;
+        if ok {
+            assert_eq!(status, 200, "{path}: {body}");
+        } else {
+            let field = path
+                .rsplit_once('?')
+                .and_then(|(_, q)| q.split('=').next())
+                .unwrap_or_default();
+            assert_eq!(
+                (status, body["errors"][0]["field"].as_str()),
+                (422, Some(field)),
+                "{path}: {body}"
+            );
+        }
+    }
+}
+
+db_test!(a_body_naming_a_key_twice_is_422, duplicate_keys);
+/// `{"name": "甲", "name": "乙"}` once kept the last name silently; now the key is named, in
+/// create bodies, merge patches and batch items alike, and nothing is written.
+async fn duplicate_keys(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let record = admin
+        .investors()
+        .create(&InvestorFields {
+            name: "重复键".into(),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("created");
+    let patch_path = format!("/api/v1/investors/{}", record.id);
+    for (method, path, body, field) in [
+        (
+            Method::POST,
+            "/api/v1/investors",
+            r#"{"name": "甲", "name": "乙"}"#,
+            "name",
+        ),
+        (
+            Method::PATCH,
+            patch_path.as_str(),
+            r#"{"notes": "甲", "notes": null}"#,
+            "notes",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/investors:batch",
+            r#"{"items": [{"name": "甲", "external_id": "x", "external_id": "y"}]}"#,
+            "items[0].external_id",
+        ),
+    ] {
+        let content_type = if method == Method::PATCH {
+            "application/merge-patch+json"
+        } else {
+            "application/json"
+        };
+        let (status, problem) = answer(
+            app.request_as(&admin, method.clone(), path)
+                .await
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await;
+        assert_eq!(
+            (
+                status,
+                problem["errors"][0]["field"].as_str(),
+                problem["errors"][0]["code"].as_str()
+            ),
+            (422, Some(field), Some("duplicate_key")),
+            "{method} {path}: {problem}"
+        );
+    }
+    let after = admin.investors().get(&record.id).await.expect("read");
+    assert_eq!(after.version, record.version, "unchanged");
+    let all = admin
+        .investors()
+        .list(&LibraryQuery::default())
+        .await
+        .expect("list");
+    assert_eq!(all.items.len(), 1, "nothing created");
 }

@@ -167,6 +167,10 @@ fn document_errors_and_security(doc: &mut utoipa::openapi::OpenApi) {
                     "`unauthorized` (no token) or `invalid_token` (garbled, expired, wrongly signed, or its user deactivated / client revoked); see `WWW-Authenticate`",
                 );
                 add("403", "`forbidden`: the caller's role may not do this");
+                add(
+                    "429",
+                    "`rate_limited`: the caller's requests per minute are used up (only when the server runs with `--rate-limit-per-minute`); see `Retry-After`",
+                );
             }
             if has_path_params {
                 add(

@@ -84,6 +84,22 @@ pub struct AuthArgs {
     /// Seconds a name stays locked after too many failed logins.
     #[arg(long, env = "ZHAOSHANG_LOGIN_LOCK_SECS", default_value_t = 300)]
     pub login_lock_secs: u64,
+
+    /// Failed logins from one address, less than a minute apart, after which the address is
+    /// refused sign-in for a minute (0: no limit). Behind a reverse proxy every request comes
+    /// from the proxy's address: raise it or set 0 there.
+    #[arg(
+        long,
+        env = "ZHAOSHANG_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        default_value_t = 30
+    )]
+    pub login_max_failures_per_address: u32,
+
+    /// Requests a signed-in caller may make per minute, counted by this process (0: no
+    /// limit). Over it the caller is answered 429 with `Retry-After`; answers carry
+    /// `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
+    #[arg(long, env = "ZHAOSHANG_RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
+    pub rate_limit_per_minute: u32,
 }
 
 /// A secret given in configuration: `Debug` shows `***`, never the value, so a logged or
@@ -139,6 +155,10 @@ pub struct Config {
     pub login_max_failures: u32,
     /// Seconds a locked name stays locked.
     pub login_lock_secs: u64,
+    /// Failed logins from one address that lock it for a minute (0: no limit).
+    pub login_max_failures_per_address: u32,
+    /// Requests per signed-in caller per minute (0: no limit).
+    pub rate_limit_per_minute: u32,
 }
 
 impl Config {
@@ -157,6 +177,8 @@ impl Config {
             token_ttl: args.auth.token_ttl,
             login_max_failures: args.auth.login_max_failures,
             login_lock_secs: args.auth.login_lock_secs,
+            login_max_failures_per_address: args.auth.login_max_failures_per_address,
+            rate_limit_per_minute: args.auth.rate_limit_per_minute,
         })
     }
 
@@ -176,6 +198,8 @@ impl Config {
             token_ttl: 3600,
             login_max_failures: 5,
             login_lock_secs: 300,
+            login_max_failures_per_address: 30,
+            rate_limit_per_minute: 0,
         }
     }
 }

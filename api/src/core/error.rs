@@ -55,6 +55,8 @@ pub enum Code {
     ValidationFailed,
     /// `too_many_attempts` (too many requests): Too many failed sign-ins: see `Retry-After`.
     TooManyAttempts,
+    /// `rate_limited` (too many requests): The caller's requests per minute are used up: see `Retry-After`.
+    RateLimited,
     /// `internal` (internal server error): An internal error: quote the request id.
     Internal,
     /// `not_ready` (service unavailable): The server cannot serve yet (the database does not answer).
@@ -65,7 +67,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 26] = [
         Code::BadRequest,
         Code::InvalidRequest,
         Code::InvalidJson,
@@ -88,6 +90,7 @@ impl Code {
         Code::UnsupportedMediaType,
         Code::ValidationFailed,
         Code::TooManyAttempts,
+        Code::RateLimited,
         Code::Internal,
         Code::NotReady,
         Code::DatabaseUnavailable,
@@ -118,6 +121,7 @@ impl Code {
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::ValidationFailed => "validation_failed",
             Code::TooManyAttempts => "too_many_attempts",
+            Code::RateLimited => "rate_limited",
             Code::Internal => "internal",
             Code::NotReady => "not_ready",
             Code::DatabaseUnavailable => "database_unavailable",
@@ -148,7 +152,7 @@ impl Code {
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
-            Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Code::TooManyAttempts | Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Code::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -47,6 +47,7 @@ pub fn is_json(req: &HttpRequest) -> bool {
 /// Parses a JSON body, reporting where it is wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     reject_nul_in_json(bytes)?;
+    reject_duplicate_keys(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
     de.end()
@@ -67,6 +68,142 @@ fn reject_nul_in_json(bytes: &[u8]) -> Result<(), ApiError> {
     match nul_path(&value, String::new()) {
         Some(field) => Err(nul_error(field)),
         None => Ok(()),
+    }
+}
+
+/// 422 `duplicate_key` naming the member when an object of the body names a key twice. JSON
+/// parsers disagree on which one wins (RFC 8259, 4), so neither is guessed. Malformed bodies
+/// pass: the parse that follows says where they are wrong.
+fn reject_duplicate_keys(bytes: &[u8]) -> Result<(), ApiError> {
+    use serde::de::DeserializeSeed as _;
+    let found = std::cell::RefCell::new(None);
+    let walk = dup::Walk {
+        parent: None,
+        at: dup::Step::Root,
+        found: &found,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    if walk.deserialize(&mut de).is_ok() {
+        return Ok(());
+    }
+    match found.into_inner() {
+        Some(field) => Err(ApiError::invalid_field(
+            field,
+            "duplicate_key",
+            "this key appears more than once in its object; send it once",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The walk of [`reject_duplicate_keys`]: visits every value without building it, and keeps
+/// the path of the value it is in only as links to its parents, spelt out on a find.
+mod dup {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    #[derive(Clone, Copy)]
+    pub enum Step<'a> {
+        Root,
+        Key(&'a str),
+        Index(usize),
+    }
+
+    pub struct Walk<'a> {
+        pub parent: Option<&'a Walk<'a>>,
+        pub at: Step<'a>,
+        pub found: &'a RefCell<Option<String>>,
+    }
+
+    impl Walk<'_> {
+        /// `contacts[0].phone`.
+        fn path(&self, out: &mut String) {
+            if let Some(parent) = self.parent {
+                parent.path(out);
+            }
+            match self.at {
+                Step::Root => {}
+                Step::Key(key) if out.is_empty() => out.push_str(key),
+                Step::Key(key) => {
+                    out.push('.');
+                    out.push_str(key);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+
+        fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+            de.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while seq
+                .next_element_seed(Walk {
+                    parent: Some(&self),
+                    at: Step::Index(i),
+                    found: self.found,
+                })?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen: HashSet<String> = HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let child = Walk {
+                    parent: Some(&self),
+                    at: Step::Key(&key),
+                    found: self.found,
+                };
+                if seen.contains(&key) {
+                    let mut path = String::new();
+                    child.path(&mut path);
+                    *self.found.borrow_mut() = Some(path);
+                    return Err(de::Error::custom("duplicate key"));
+                }
+                map.next_value_seed(child)?;
+                seen.insert(key);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -291,6 +428,23 @@ mod tests {
             field_error(r#"{"name":5}"#),
             ("name".into(), "invalid_value".into())
         );
+    }
+
+    #[test]
+    fn duplicate_keys_are_named() {
+        assert_eq!(
+            field_error(r#"{"name":"x","name":"y"}"#),
+            ("name".into(), "duplicate_key".into())
+        );
+        assert_eq!(
+            field_error(r#"{"name":"x","contacts":[{"phone":"1"},{"phone":"2","phone":"3"}]}"#),
+            ("contacts[1].phone".into(), "duplicate_key".into())
+        );
+        let err = parse_json::<serde_json::Value>(br#"{"a":{"b":1,"b":2}}"#).expect_err("dup");
+        assert_eq!(err.problem().errors[0].field, "a.b");
+        // The same key in different objects is fine.
+        parse_json::<serde_json::Value>(br#"{"a":{"b":1},"c":{"b":2},"b":[{"b":3}]}"#)
+            .expect("distinct objects");
     }
 
     #[test]

@@ -82,29 +82,108 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// The version named by `If-Match` (`"3"`, `W/"3"` or `*`); `None` when absent or `*`.
-pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().unwrap_or("").trim();
-    if value == "*" {
-        return Ok(None);
+/// What a request's `If-Match` asks of the record it writes (RFC 9110, 13.1.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Precondition(Option<Vec<i64>>);
+
+impl Precondition {
+    /// No condition: `If-Match` absent, or `*` (the record exists, or the write is a 404).
+    pub const NONE: Self = Self(None);
+
+    /// The condition that the record is at `version`.
+    pub fn version(version: i64) -> Self {
+        Self(Some(vec![version]))
     }
-    let tag = value.strip_prefix("W/").unwrap_or(value).trim_matches('"');
-    tag.parse::<i64>().map(Some).map_err(|_| {
-        ApiError::new(
-            Code::InvalidIfMatch,
-            format!("If-Match must be an ETag given out by this API, like \"3\" (got {value})"),
-        )
-    })
+
+    /// Whether a record at `current` meets the condition. Strong comparison: weak tags and
+    /// tags this API never gives out match no version.
+    pub fn matches(&self, current: i64) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|versions| versions.contains(&current))
+    }
 }
 
-/// 412 unless the caller's `If-Match` version is the current one.
-pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
-    match expected {
-        Some(v) if v != current => Err(version_conflict(current)),
-        _ => Ok(()),
+/// Parses an `If-Match` field value: `*` or a comma-separated list of entity tags
+/// (`"3"`, `W/"3"`, `"3", "4"`); `None` when it is not that syntax.
+pub fn parse_if_match(value: &str) -> Option<Precondition> {
+    let value = value.trim_matches([' ', '\t']);
+    if value == "*" {
+        return Some(Precondition::NONE);
+    }
+    let mut versions = Vec::new();
+    let mut tags = 0;
+    let mut rest = value;
+    loop {
+        // Empty list elements are allowed (RFC 9110, 5.6.1); a list without any tag is not.
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            return (tags > 0).then_some(Precondition(Some(versions)));
+        }
+        let (weak, tagged) = match rest.strip_prefix("W/") {
+            Some(after) => (true, after),
+            None => (false, rest),
+        };
+        let opaque = tagged.strip_prefix('"')?;
+        let end = opaque.find('"')?;
+        let (tag, after) = opaque.split_at(end);
+        if !tag
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80)
+        {
+            return None;
+        }
+        tags += 1;
+        // A weak tag, or one that is not a version this API could have given out, matches
+        // nothing.
+        if let Some(v) = tag
+            .parse::<i64>()
+            .ok()
+            .filter(|v| !weak && v.to_string() == tag)
+        {
+            versions.push(v);
+        }
+        rest = after.strip_prefix('"')?.trim_start_matches([' ', '\t']);
+        if !rest.is_empty() {
+            rest = rest.strip_prefix(',')?;
+        }
+    }
+}
+
+/// The `If-Match` condition of a request; 400 `invalid_if_match` when the field is not an
+/// entity-tag list (an unquoted `3`, say). Several `If-Match` fields form one list.
+pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
+    let mut values = req.headers().get_all(header::IF_MATCH).peekable();
+    if values.peek().is_none() {
+        return Ok(Precondition::NONE);
+    }
+    let invalid = |shown: &str| {
+        ApiError::new(
+            Code::InvalidIfMatch,
+            format!(
+                "If-Match must be * or a list of entity tags like \"3\", as given in ETag (got {shown})"
+            ),
+        )
+    };
+    let mut all = Vec::new();
+    for value in values {
+        let text = value
+            .to_str()
+            .map_err(|_| invalid("a value that is not visible ASCII"))?;
+        match parse_if_match(text).ok_or_else(|| invalid(text))? {
+            Precondition(None) => return Ok(Precondition::NONE),
+            Precondition(Some(versions)) => all.extend(versions),
+        }
+    }
+    Ok(Precondition(Some(all)))
+}
+
+/// 412 unless the record's `current` version meets the caller's `If-Match`.
+pub fn check_version(expected: &Precondition, current: i64) -> Result<(), ApiError> {
+    if expected.matches(current) {
+        Ok(())
+    } else {
+        Err(version_conflict(current))
     }
 }
 
@@ -233,6 +312,25 @@ mod tests {
                 "validation_failed"
             );
         }
+    }
+
+    #[test]
+    fn if_match_follows_rfc_9110() {
+        let versions = |v: &str| parse_if_match(v).map(|p| p.0);
+        assert_eq!(versions("*"), Some(None));
+        assert_eq!(versions("\"3\""), Some(Some(vec![3])));
+        assert_eq!(versions(" \"3\" , \"4\""), Some(Some(vec![3, 4])));
+        // Weak tags and tags this API never gives out are well-formed but match nothing.
+        assert_eq!(versions("W/\"3\""), Some(Some(vec![])));
+        assert_eq!(versions("\"abc\""), Some(Some(vec![])));
+        assert_eq!(versions("\"03\""), Some(Some(vec![])));
+        assert_eq!(versions("\"3\",, \"4\","), Some(Some(vec![3, 4])));
+        for bad in ["3", "\"3", "3\"", "\"3\" \"4\"", ",", "", "W/3", "\"a b\""] {
+            assert_eq!(versions(bad), None, "{bad}");
+        }
+        assert!(Precondition::NONE.matches(7));
+        assert!(Precondition::version(7).matches(7));
+        assert!(!Precondition::version(6).matches(7));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod rate_limit;
 pub mod reference;
 pub mod state;
 pub mod telemetry;

@@ -7,6 +7,7 @@ use crate::core::auth::ActorCache;
 use crate::core::auth::token::{TokenKeys, load_secret};
 use crate::core::config::{Config, Secret};
 use crate::core::db::Database;
+use crate::core::rate_limit::RateLimiter;
 use crate::core::telemetry::Metrics;
 
 /// What every domain's handlers can reach: the database, tokens, callers and metrics.
@@ -26,6 +27,10 @@ pub struct AppState {
     pub login_max_failures: u32,
     /// How long a locked name stays locked.
     pub login_lock: std::time::Duration,
+    /// Failed logins from one address that lock it for a minute (0: no limit).
+    pub login_max_failures_per_address: u32,
+    /// Requests per caller per minute, when limited.
+    pub rate_limit: Option<Arc<RateLimiter>>,
 }
 
 /// Issuer and audience of this server's tokens.
@@ -54,6 +59,8 @@ impl AppState {
             actors: Arc::new(ActorCache::default()),
             login_max_failures: config.login_max_failures,
             login_lock: std::time::Duration::from_secs(config.login_lock_secs),
+            login_max_failures_per_address: config.login_max_failures_per_address,
+            rate_limit: RateLimiter::new(config.rate_limit_per_minute).map(Arc::new),
         })
     }
 }

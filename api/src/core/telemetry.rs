@@ -83,6 +83,7 @@ pub async fn observe(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    crate::core::rate_limit::add_headers(&mut res);
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     let route = res

@@ -46,6 +46,12 @@ pub trait Resource: 'static {
     /// Agencies may create and sync these (investors, enterprises).
     const AGENCY_SOURCED: bool;
 
+    /// The values the list filter `kind`, `status` or `priority` may take on this resource;
+    /// empty when the resource has no such field.
+    fn filter_values(_filter: EnumFilter) -> &'static [String] {
+        &[]
+    }
+
     /// Trims, normalises and checks the fields against the reference data.
     fn normalize(fields: &mut Self::Fields, errors: &mut Errors);
     /// What the database indexes.
@@ -122,6 +128,55 @@ macro_rules! source_agency_field {
     };
 }
 
+/// A list filter over an enumerated field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumFilter {
+    Kind,
+    Status,
+    Priority,
+}
+
+impl EnumFilter {
+    /// The query parameter.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Kind => "kind",
+            Self::Status => "status",
+            Self::Priority => "priority",
+        }
+    }
+}
+
+/// The wire values of an enumeration, as its schema in the API document lists them.
+fn schema_values<T: utoipa::PartialSchema>() -> Vec<String> {
+    use utoipa::openapi::{RefOr, Schema};
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object
+            .enum_values
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `filter_values` of a resource: each arm names the enumeration of one filter.
+macro_rules! filter_values {
+    ($($filter:ident => $enum:ty),* $(,)?) => {
+        fn filter_values(filter: EnumFilter) -> &'static [String] {
+            match filter {
+                $(EnumFilter::$filter => {
+                    static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+                    VALUES.get_or_init(schema_values::<$enum>)
+                })*
+                #[allow(unreachable_patterns)]
+                _ => &[],
+            }
+        }
+    };
+}
+
 fn enum_str<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value)
         .ok()
@@ -164,6 +219,7 @@ impl Resource for Investors {
         "notes",
     ];
     const AGENCY_SOURCED: bool = true;
+    filter_values!(Kind => zhaoshang_types::InvestorKind, Status => zhaoshang_types::InvestorStatus, Priority => zhaoshang_types::Priority);
 
     fn normalize(f: &mut InvestorFields, e: &mut Errors) {
         e.text("name", &mut f.name, 200);
@@ -228,6 +284,7 @@ impl Resource for Agencies {
         "notes",
     ];
     const AGENCY_SOURCED: bool = false;
+    filter_values!(Kind => zhaoshang_types::AgencyKind, Status => zhaoshang_types::AgencyStatus);
 
     fn normalize(f: &mut AgencyFields, e: &mut Errors) {
         e.text("name", &mut f.name, 100);
@@ -301,6 +358,7 @@ impl Resource for TargetRegions {
         "notes",
     ];
     const AGENCY_SOURCED: bool = false;
+    filter_values!(Kind => zhaoshang_types::TargetRegionKind, Priority => zhaoshang_types::Priority);
 
     fn normalize(f: &mut TargetRegionFields, e: &mut Errors) {
         e.text("name", &mut f.name, 100);
@@ -381,6 +439,7 @@ impl Resource for Industries {
         "notes",
     ];
     const AGENCY_SOURCED: bool = false;
+    filter_values!(Priority => zhaoshang_types::Priority);
 
     fn normalize(f: &mut IndustryFields, e: &mut Errors) {
         e.text("name", &mut f.name, 100);

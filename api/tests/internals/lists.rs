@@ -132,3 +132,40 @@ async fn bulk_insert_conflict(db: TestDb) {
         .expect("search");
     assert!(found.is_empty(), "no postings left behind: {found:?}");
 }
+
+zhaoshang_api::db_test!(
+    an_export_holds_at_most_100000_rows_and_says_when_more_matched,
+    export_cap
+);
+async fn export_cap(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    zhaoshang_api::seed::seed_demo(&app.database)
+        .await
+        .expect("demo");
+    zhaoshang_api::seed::seed_scale(&app.database, 100_001, 1)
+        .await
+        .expect("seed");
+    let admin = app.admin().await;
+    let e = admin.enterprises();
+    let export = |query: LibraryQuery| {
+        let e = &e;
+        async move {
+            let export = e.export(&query).await.expect("export");
+            let mut rows = csv::Reader::from_reader(export.csv.as_slice());
+            (rows.records().count(), export.truncated)
+        }
+    };
+    assert_eq!(
+        export(LibraryQuery::default()).await,
+        (100_000, true),
+        "the first 100,000 of more than 100,000"
+    );
+    // A narrower filter fits and says nothing.
+    let (rows, truncated) = export(LibraryQuery {
+        is_leading: Some(true),
+        ..LibraryQuery::default()
+    })
+    .await;
+    assert!(rows > 0 && rows < 100_000, "{rows}");
+    assert!(!truncated);
+}

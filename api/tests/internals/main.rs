@@ -84,6 +84,7 @@ macro_rules! migration_sql {
 
 mod admin;
 mod audit;
+mod decoders;
 mod lists;
 mod migrations;
 mod seed;

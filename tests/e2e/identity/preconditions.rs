@@ -172,10 +172,28 @@ async fn stale_patches(db: TestDb) {
             (412, Some("precondition_failed")),
             "{case}: {problem}"
         );
+        // Well-formed tags that name no version of it are 412 too: a weak tag (If-Match
+        // compares strongly), a tag this API never gives out, a list of stale ones.
+        for tag in ["W/\"2\"", "\"abc\"", "\"02\"", "\"1\", \"3\""] {
+            let (status, problem) = with_if_match(&app, &admin, &target, tag, Some("改名三")).await;
+            assert_eq!(
+                (status, problem["code"].as_str()),
+                (412, Some("precondition_failed")),
+                "{case} with If-Match: {tag}: {problem}"
+            );
+        }
         assert_eq!(
             read(&app, &admin, &target).await,
             changed,
-            "{case}: unchanged by the stale PATCH"
+            "{case}: unchanged by the stale PATCHes"
+        );
+        // A list that names the current version among others passes.
+        let (status, again) =
+            with_if_match(&app, &admin, &target, "\"1\", \"2\"", Some("改名四")).await;
+        assert_eq!(
+            (status, &again["version"]),
+            (200, &json!(3)),
+            "{case}: {again}"
         );
     }
 }
@@ -223,8 +241,8 @@ async fn malformed_if_match(db: TestDb) {
     let trail = audit_rows(&admin).await;
     for target in &targets {
         for rename_to in [Some("不该改名"), None] {
-            // Not entity tags at all (an entity tag is quoted).
-            for tag in ["abc", "W/abc", "1.5"] {
+            // Not entity tags at all (an entity tag is quoted, a list is comma-separated).
+            for tag in ["abc", "W/abc", "1.5", "1", "\"1", "\"1\" \"2\""] {
                 let method = if rename_to.is_some() {
                     "PATCH"
                 } else {

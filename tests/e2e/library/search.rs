@@ -495,3 +495,78 @@ async fn region_change_moves_record(db: TestDb) {
         );
     }
 }
+
+db_test!(
+    a_renamed_record_is_found_by_its_new_name_only,
+    rename_rewrites_postings
+);
+/// A change of name, industries and region together: the record is found by the terms of its
+/// new name and industry, in its new region, and no longer by the terms it lost; the terms it
+/// kept follow it to the new region (a batch sync of an existing record alike).
+async fn rename_rewrites_postings(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let e = admin.enterprises();
+    let record = e
+        .create(&EnterpriseFields {
+            credit_code: Some(credit_code(711)),
+            ..enterprise("江山蜂业科技公司", "330802", &["2614"], true)
+        })
+        .await
+        .expect("enterprise");
+    e.update(
+        &record.id,
+        &json!({"name": "江山氟硅科技公司", "industry_codes": ["3985"], "region_code": "330881"}),
+        Some(record.version),
+    )
+    .await
+    .expect("changed");
+    let found = |q: Option<&str>, industry: Option<&str>, region: Option<&str>| {
+        let e = &e;
+        let q = query(|l| {
+            l.q = q.map(str::to_owned);
+            l.industry = industry.map(str::to_owned);
+            l.region = region.map(str::to_owned);
+        });
+        async move {
+            e.list(&q)
+                .await
+                .expect("list")
+                .items
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let it = vec![record.id.clone()];
+    let nothing: Vec<String> = Vec::new();
+    for (label, q, industry, region, expected) in [
+        ("new name", Some("氟硅"), None, None, &it),
+        (
+            "new name, new region",
+            Some("氟硅"),
+            None,
+            Some("330881"),
+            &it,
+        ),
+        (
+            "kept term, new region",
+            Some("江山"),
+            None,
+            Some("330881"),
+            &it,
+        ),
+        (
+            "kept term, old region",
+            Some("江山"),
+            None,
+            Some("330802"),
+            &nothing,
+        ),
+        ("lost term", Some("蜂业"), None, None, &nothing),
+        ("new industry", None, Some("3985"), None, &it),
+        ("lost industry", None, Some("2614"), None, &nothing),
+    ] {
+        assert_eq!(&found(q, industry, region).await, expected, "{label}");
+    }
+}

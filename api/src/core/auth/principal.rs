@@ -120,6 +120,7 @@ impl FromRequest for Principal {
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().map(str::to_owned));
         let ip = client_ip(req);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let header = match header {
@@ -157,14 +158,19 @@ impl FromRequest for Principal {
                         "the token was issued before the password was changed: sign in again",
                     ))
                 }
-                Some(actor) if actor.usable => Ok(Principal {
-                    kind,
-                    id: claims.sub,
-                    name: actor.name,
-                    org_id: actor.org_id,
-                    role: actor.role,
-                    ip,
-                }),
+                Some(actor) if actor.usable => {
+                    if let Some(limiter) = &state.rate_limit {
+                        limiter.check(&req, &format!("{}:{}", kind.as_str(), claims.sub))?;
+                    }
+                    Ok(Principal {
+                        kind,
+                        id: claims.sub,
+                        name: actor.name,
+                        org_id: actor.org_id,
+                        role: actor.role,
+                        ip,
+                    })
+                }
                 Some(_) => Err(invalid_token(match kind {
                     ActorKind::User => "the user is deactivated",
                     ActorKind::Client => "the client is revoked or expired",

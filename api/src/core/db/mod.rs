@@ -46,6 +46,36 @@ pub fn now() -> chrono::NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+/// Tables whose rows a write transaction may lock with [`lock_row`].
+#[derive(Debug, Clone, Copy)]
+pub enum Locked {
+    Orgs,
+    Users,
+    Clients,
+    Contacts,
+    ChainNodes,
+}
+
+/// On PostgreSQL, locks the row `id` of `table` until the transaction ends (`FOR UPDATE`), so
+/// concurrent writers of one row take turns instead of failing each other's version check. On
+/// SQLite writes are already one at a time, and this does nothing.
+pub fn lock_row(conn: &mut DbConnection, table: Locked, id: &str) -> Result<(), ApiError> {
+    let DbConnection::Postgres(c) = conn else {
+        return Ok(());
+    };
+    let sql = match table {
+        Locked::Orgs => "SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE",
+        Locked::Users => "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+        Locked::Clients => "SELECT 1 FROM clients WHERE id = $1 FOR UPDATE",
+        Locked::Contacts => "SELECT 1 FROM contacts WHERE id = $1 FOR UPDATE",
+        Locked::ChainNodes => "SELECT 1 FROM chain_nodes WHERE id = $1 FOR UPDATE",
+    };
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Text, _>(id)
+        .execute(c)?;
+    Ok(())
+}
+
 /// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\\` escaped (use `ESCAPE '\\'`).
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

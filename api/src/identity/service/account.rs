@@ -5,7 +5,7 @@ use zhaoshang_types::{Me, PasswordChange};
 use super::{hash_blocking, verify_blocking};
 use crate::core::audit;
 use crate::core::auth::{ActorKind, Principal, password, permissions};
-use crate::core::db;
+use crate::core::db::{self, Locked};
 use crate::core::error::ApiError;
 use crate::core::state::AppState;
 use crate::identity::store as identity;
@@ -82,6 +82,7 @@ pub async fn change_password(
     state
         .db
         .write(move |conn| {
+            db::lock_row(conn, Locked::Users, &id)?;
             let mut row = identity::user(conn, &id)?.ok_or_else(|| ApiError::not_found("no such user"))?;
             let previous = row.version;
             row.password_hash = hash;

@@ -5,10 +5,10 @@ use zhaoshang_types::{NewOrg, Org, OrgKind, OrgPatch, OrgQuery, Page};
 use super::check_region_code;
 use crate::core::audit;
 use crate::core::auth::{Perm, Principal};
-use crate::core::db::{self, DbConnection};
+use crate::core::db::{self, DbConnection, Locked};
 use crate::core::error::ApiError;
 use crate::core::http::{
-    check_version, decode_cursor, page_limit, paginate, required_text, to_json,
+    Precondition, check_version, decode_cursor, page_limit, paginate, required_text, to_json,
 };
 use crate::core::state::AppState;
 use crate::identity::store as identity;
@@ -92,7 +92,7 @@ pub async fn create_org(
 pub async fn update_org(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: Precondition,
     id: String,
     body: OrgPatch,
 ) -> Result<Org, ApiError> {
@@ -106,9 +106,10 @@ pub async fn update_org(
     let org = state
         .db
         .write(move |conn| {
+            db::lock_row(conn, Locked::Orgs, &id)?;
             let mut row = identity::org(conn, &id, false)?
                 .ok_or_else(|| ApiError::not_found("no such organisation"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.to_wire()?);
             let kind = row.to_wire()?.kind;
             if let Some(name) = name {
@@ -157,15 +158,16 @@ pub async fn update_org(
 pub async fn delete_org(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: Precondition,
     id: String,
 ) -> Result<(), ApiError> {
     let actor = principal.audit_actor();
     state
         .db
         .write(move |conn| {
+            db::lock_row(conn, Locked::Orgs, &id)?;
             let mut row = identity::org(conn, &id, false)?.ok_or_else(|| ApiError::not_found("no such organisation"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let members = identity::org_member_count(conn, &id)?;
             if members > 0 {
                 return Err(ApiError::conflict(

@@ -1,5 +1,5 @@
 //! Signing in: access tokens for users (password) and systems (client credentials), with
-//! failed-login throttling per name.
+//! failed-login throttling per name and per address.
 
 use actix_web::http::header;
 use serde_json::json;
@@ -79,12 +79,22 @@ async fn authenticate(
     ip: Option<String>,
 ) -> Result<Outcome, ApiError> {
     let key = format!("{}:{name}", kind.as_str());
+    // Failures from one address, whatever names they try (`addr:` cannot begin a name key).
+    let address_key = ip
+        .as_deref()
+        .filter(|_| state.login_max_failures_per_address > 0)
+        .map(|ip| format!("addr:{ip}"));
     let lookup_key = key.clone();
+    let lookup_address = address_key.clone();
     let lookup_name = name.clone();
-    let (throttle, candidate) = state
+    let (throttle, address_throttle, candidate) = state
         .db
         .read(move |conn| {
             let throttle = identity::throttle(conn, &lookup_key)?;
+            let address_throttle = match &lookup_address {
+                Some(k) => identity::throttle(conn, k)?,
+                None => None,
+            };
             let candidate: Option<Candidate> = match kind {
                 ActorKind::User => identity::user_by_username(conn, &lookup_name)?
                     .map(|u| {
@@ -100,7 +110,7 @@ async fn authenticate(
                     })
                     .transpose()?,
             };
-            Ok((throttle, candidate))
+            Ok((throttle, address_throttle, candidate))
         })
         .await?;
 
@@ -114,9 +124,16 @@ async fn authenticate(
     };
     let resource = kind.as_str();
 
-    if let Some(until) = throttle.as_ref().and_then(|t| t.locked_until)
+    let name_lock = throttle.as_ref().and_then(|t| t.locked_until);
+    let address_lock = address_throttle.as_ref().and_then(|t| t.locked_until);
+    if let Some(until) = [name_lock, address_lock].into_iter().flatten().max()
         && until > now
     {
+        let reason = if name_lock.is_some_and(|u| u > now) {
+            "locked"
+        } else {
+            "address_locked"
+        };
         let retry_after = u64::try_from((until - now).num_seconds())
             .unwrap_or(0)
             .max(1);
@@ -130,7 +147,7 @@ async fn authenticate(
                     "login_failed",
                     resource,
                     resource_id.as_deref(),
-                    Some(json!({"reason": "locked"})),
+                    Some(json!({"reason": reason})),
                 )
             })
             .await?;
@@ -152,6 +169,7 @@ async fn authenticate(
         _ => None,
     };
     let max_failures = i32::try_from(state.login_max_failures).unwrap_or(5);
+    let max_per_address = i32::try_from(state.login_max_failures_per_address).unwrap_or(30);
     let lock = chrono::Duration::from_std(state.login_lock).unwrap_or(chrono::Duration::minutes(5));
     let resource_id = actor.id.clone();
     let success = granted.is_some();
@@ -174,6 +192,16 @@ async fn authenticate(
                 let counted = identity::count_failure(conn, &key, now, since)?;
                 if counted.locked_until.is_none() && counted.failures >= max_failures {
                     identity::lock_name(conn, &key, now + lock)?;
+                }
+                // An address is counted over failures less than a minute apart, and refused
+                // for a minute once it reaches its limit. A success does not clear it: one
+                // valid account must not reset a guessing run over other names.
+                if let Some(address_key) = &address_key {
+                    let minute = chrono::Duration::minutes(1);
+                    let counted = identity::count_failure(conn, address_key, now, now - minute)?;
+                    if counted.locked_until.is_none() && counted.failures >= max_per_address {
+                        identity::lock_name(conn, address_key, now + minute)?;
+                    }
                 }
                 let reason = if resource_id.is_some() && verified {
                     "inactive"

@@ -5,10 +5,10 @@ use zhaoshang_types::{NewUser, Page, Role, User, UserPatch, UserQuery};
 use super::{check_org_and_role, check_username, hash_blocking};
 use crate::core::audit;
 use crate::core::auth::{ActorKind, Principal, password};
-use crate::core::db::{self, DbConnection};
+use crate::core::db::{self, DbConnection, Locked};
 use crate::core::error::ApiError;
 use crate::core::http::{
-    check_version, decode_cursor, page_limit, paginate, required_text, to_json,
+    Precondition, check_version, decode_cursor, page_limit, paginate, required_text, to_json,
 };
 use crate::core::state::AppState;
 use crate::identity::store as identity;
@@ -71,7 +71,7 @@ pub async fn create_user(
 pub async fn update_user(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: Precondition,
     id: String,
     body: UserPatch,
 ) -> Result<User, ApiError> {
@@ -106,9 +106,10 @@ pub async fn update_user(
     let user = state
         .db
         .write(move |conn| {
+            db::lock_row(conn, Locked::Users, &user_id)?;
             let mut row = identity::user(conn, &user_id)?
                 .ok_or_else(|| ApiError::not_found("no such user"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.to_wire()?);
             if let Some(name) = display_name {
                 row.display_name = name;
@@ -162,7 +163,7 @@ pub async fn update_user(
 pub async fn delete_user(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: Precondition,
     id: String,
 ) -> Result<(), ApiError> {
     if id == principal.id {
@@ -177,9 +178,10 @@ pub async fn delete_user(
     state
         .db
         .write(move |conn| {
+            db::lock_row(conn, Locked::Users, &user_id)?;
             let mut row = identity::user(conn, &user_id)?
                 .ok_or_else(|| ApiError::not_found("no such user"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             if !row.active {
                 return Ok(());
             }

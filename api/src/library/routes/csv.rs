@@ -10,7 +10,7 @@ use crate::library::Resource;
 use crate::library::store::ListRow;
 
 /// Every listed record, one line each, the resource's fields as columns.
-pub fn records_csv<R: Resource>(rows: Vec<ListRow>) -> HttpResponse {
+pub fn records_csv<R: Resource>(rows: Vec<ListRow>, truncated: bool) -> HttpResponse {
     let mut out = csv::writer();
     let mut header = vec!["id", "version", "created_at", "updated_at", "deleted_at"];
     header.extend(R::FIELDS.iter().copied());
@@ -32,14 +32,20 @@ pub fn records_csv<R: Resource>(rows: Vec<ListRow>) -> HttpResponse {
         let _ = csv::write_line(&mut out, &line);
     }
     let body = out.into_inner().unwrap_or_default();
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}.csv\"", R::PATH),
-        ))
-        .body(body)
+    let mut res = HttpResponse::Ok();
+    res.content_type("text/csv; charset=utf-8").insert_header((
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{}.csv\"", R::PATH),
+    ));
+    if truncated {
+        res.insert_header((EXPORT_TRUNCATED, "true"));
+    }
+    res.body(body)
 }
+
+/// Set (`true`) on an export that holds the first [`MAX_EXPORT`](crate::library::service::records::MAX_EXPORT)
+/// of more matching rows: narrow the filter, or page through the JSON list.
+pub const EXPORT_TRUNCATED: &str = "export-truncated";
 
 fn csv_cell(v: &Value) -> String {
     match v {

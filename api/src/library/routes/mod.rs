@@ -26,8 +26,8 @@ macro_rules! record_routes {
             use actix_web::{delete, get, patch, post};
 
             /// List with filters, `q` text search, `sort` and cursor pagination; `?format=csv`
-            /// (or `Accept: text/csv`) exports every matching row as CSV (UTF-8 with BOM).
-            /// 列表查询与导出。
+            /// (or `Accept: text/csv`) exports every matching row as CSV (UTF-8 with BOM), at
+            /// most 100,000 (`Export-Truncated: true` when more matched). 列表查询与导出。
             #[utoipa::path(
                 tag = $tag,
                 operation_id = concat!("list_", stringify!($module)),
@@ -36,6 +36,8 @@ macro_rules! record_routes {
                     (status = 200, description = "A page of records, or CSV", content(
                         (Page<Record<$Fields>> = "application/json"),
                         (String = "text/csv"),
+                    ), headers(
+                        ("Export-Truncated" = String, description = "`true` on a CSV export that holds the first 100,000 of more matching rows"),
                     )),
                 )
             )]

@@ -26,7 +26,7 @@ pub async fn list<R: Resource>(
 ) -> Result<HttpResponse, ApiError> {
     let csv = wants_csv(req, query.format.as_deref())?;
     match service::list::<R>(lib, p, query, csv).await? {
-        Listed::All(rows) => Ok(records_csv::<R>(rows)),
+        Listed::All { rows, truncated } => Ok(records_csv::<R>(rows, truncated)),
         Listed::Page { rows, next_cursor } => Ok(HttpResponse::Ok()
             .insert_header(header::ContentType::json())
             .body(page_json(&rows, next_cursor.as_deref())?)),

@@ -12,10 +12,10 @@ use zhaoshang_types::{
 use super::{Library, merge_patch, visible_record, writable};
 use crate::core::audit;
 use crate::core::auth::Principal;
-use crate::core::db::{self, DbConnection};
+use crate::core::db::{self, DbConnection, Locked};
 use crate::core::error::ApiError;
 use crate::core::extract::decode_object;
-use crate::core::http::{check_version, to_json, version_conflict};
+use crate::core::http::{Precondition, check_version, to_json, version_conflict};
 use crate::library::store::{self as store, LinkRow, NodeRow, RecordRow};
 use crate::library::validate::Errors;
 use crate::library::{Agencies, Enterprises, Industries};
@@ -166,7 +166,7 @@ pub async fn update_node(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: Precondition,
     patch: Value,
 ) -> Result<ChainNode, ApiError> {
     let (node, industry) = node_and_industry(lib, p, id).await?;
@@ -182,9 +182,10 @@ pub async fn update_node(
     let node = lib
         .db
         .write(move |conn| {
+            db::lock_row(conn, Locked::ChainNodes, &node.id)?;
             let mut row = store::node(conn, &node.id)?
                 .ok_or_else(|| ApiError::not_found("no such chain node"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.fields());
             let mut merged = before.clone();
             merge_patch(&mut merged, &patch);
@@ -219,16 +220,17 @@ pub async fn delete_node(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: Precondition,
 ) -> Result<(), ApiError> {
     let (node, industry) = node_and_industry(lib, p, id).await?;
     writable(p, &industry)?;
     let actor = p.audit_actor();
     lib.db
         .write(move |conn| {
+            db::lock_row(conn, Locked::ChainNodes, &node.id)?;
             let mut row = store::node(conn, &node.id)?
                 .ok_or_else(|| ApiError::not_found("no such chain node"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let children = store::nodes_of(conn, &row.industry_id)?
                 .into_iter()
                 .filter(|n| n.parent_id.as_deref() == Some(row.id.as_str()))

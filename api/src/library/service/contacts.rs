@@ -7,10 +7,10 @@ use super::{Library, merge_patch, owner_of, reject};
 use crate::core::audit;
 use crate::core::auth::Principal;
 use crate::core::auth::policy;
-use crate::core::db;
+use crate::core::db::{self, Locked};
 use crate::core::error::ApiError;
 use crate::core::extract::decode_object;
-use crate::core::http::{check_version, to_json, version_conflict};
+use crate::core::http::{Precondition, check_version, to_json, version_conflict};
 use crate::library::store::{self as store, ContactRow, RecordRow};
 use crate::library::validate::Errors;
 use crate::library::{Resource, mask};
@@ -98,7 +98,7 @@ pub async fn update_contact<R: Resource>(
     p: &Principal,
     id: String,
     contact_id: String,
-    expected: Option<i64>,
+    expected: Precondition,
     patch: Value,
 ) -> Result<Contact, ApiError> {
     let parent = parent_for_contacts::<R>(lib, p, id).await?;
@@ -114,9 +114,10 @@ pub async fn update_contact<R: Resource>(
     let contact = lib
         .db
         .write(move |conn| {
+            db::lock_row(conn, Locked::Contacts, &contact_id)?;
             let mut row = store::contact(conn, &parent.id, &contact_id)?
                 .ok_or_else(|| ApiError::not_found("no such contact"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.fields());
             let mut merged = before.clone();
             merge_patch(&mut merged, &patch);
@@ -149,16 +150,17 @@ pub async fn delete_contact<R: Resource>(
     p: &Principal,
     id: String,
     contact_id: String,
-    expected: Option<i64>,
+    expected: Precondition,
 ) -> Result<(), ApiError> {
     let parent = parent_for_contacts::<R>(lib, p, id).await?;
     policy::require_write(p, owner_of(&parent))?;
     let actor = p.audit_actor();
     lib.db
         .write(move |conn| {
+            db::lock_row(conn, Locked::Contacts, &contact_id)?;
             let mut row = store::contact(conn, &parent.id, &contact_id)?
                 .ok_or_else(|| ApiError::not_found("no such contact"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let previous = row.version;
             row.version += 1;
             row.updated_at = db::now();

@@ -17,14 +17,19 @@ use crate::core::db::{self, DbKind};
 use crate::core::error::ApiError;
 use crate::core::extract::unknown_keys;
 use crate::core::http::{
-    check_version, decode_cursor, encode_cursor, page_limit, to_json, version_conflict,
+    Precondition, check_version, decode_cursor, encode_cursor, page_limit, to_json,
+    version_conflict,
 };
 use crate::library::Resource;
+use crate::library::resource::EnumFilter;
 use crate::library::store::{self as store, Bounded, ListFilter, ListRow, Sort, TermCounts};
 use crate::library::validate::Errors;
 
 /// Most rows one CSV export holds.
 pub const MAX_EXPORT: usize = 100_000;
+
+/// Longest search text `q` (longer than any name a record may have).
+pub const MAX_QUERY_CHARS: usize = 200;
 
 /// What a list answers: one page, or every matching row (an export).
 pub enum Listed {
@@ -35,8 +40,38 @@ pub enum Listed {
         /// Where the next page starts, if there is one.
         next_cursor: Option<String>,
     },
-    /// Every matching row, up to [`MAX_EXPORT`].
-    All(Vec<ListRow>),
+    /// Every matching row, up to [`MAX_EXPORT`]; `truncated` when more matched.
+    All {
+        /// The rows.
+        rows: Vec<ListRow>,
+        /// More rows matched than an export holds.
+        truncated: bool,
+    },
+}
+
+/// The value of an enumerated list filter, if the resource has that field and the value is one
+/// of its values; 422 `invalid_value` naming them otherwise (a filter that could match nothing
+/// is a mistake, not an empty page).
+fn enum_filter<R: Resource>(
+    filter: EnumFilter,
+    value: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = value else { return Ok(None) };
+    let allowed = R::filter_values(filter);
+    let value = value.trim();
+    if allowed.iter().any(|v| v == value) {
+        return Ok(Some(value.to_owned()));
+    }
+    let name = filter.name();
+    Err(ApiError::invalid_field(
+        name,
+        "invalid_value",
+        if allowed.is_empty() {
+            format!("{} have no {name}", R::PATH)
+        } else {
+            format!("{name} of {} is one of: {}", R::PATH, allowed.join(", "))
+        },
+    ))
 }
 
 /// `GET /{resources}`: a page, or (for CSV) every matching row up to [`MAX_EXPORT`].
@@ -52,14 +87,22 @@ pub async fn list<R: Resource>(
             "only the bureau and administrators see deleted records",
         ));
     }
-    if let Some(q) = &query.q
-        && q.trim().chars().count() < 2
-    {
-        return Err(ApiError::invalid_field(
-            "q",
-            "too_short",
-            "search with two characters or more",
-        ));
+    if let Some(q) = &query.q {
+        let length = q.trim().chars().count();
+        if length < 2 {
+            return Err(ApiError::invalid_field(
+                "q",
+                "too_short",
+                "search with two characters or more",
+            ));
+        }
+        if length > MAX_QUERY_CHARS {
+            return Err(ApiError::invalid_field(
+                "q",
+                "too_long",
+                format!("search with at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
     }
     let sort = Sort::parse(query.sort.as_deref())?;
     let limit = page_limit(query.limit)?;
@@ -71,7 +114,10 @@ pub async fn list<R: Resource>(
     if agency_only && policy::own_agency(p).is_some() {
         // Agencies see only what they brought; regions and industries are not theirs.
         return Ok(if csv {
-            Listed::All(Vec::new())
+            Listed::All {
+                rows: Vec::new(),
+                truncated: false,
+            }
         } else {
             Listed::Page {
                 rows: Vec::new(),
@@ -91,9 +137,9 @@ pub async fn list<R: Resource>(
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty()),
         country: query.country.map(|c| c.trim().to_uppercase()),
-        status: query.status,
-        priority: query.priority,
-        kind: query.kind,
+        status: enum_filter::<R>(EnumFilter::Status, query.status)?,
+        priority: enum_filter::<R>(EnumFilter::Priority, query.priority)?,
+        kind: enum_filter::<R>(EnumFilter::Kind, query.kind)?,
         owner_org_id: query.owner_org_id,
         source_agency_id: query.source_agency_id,
         external_id: query.external_id,
@@ -111,22 +157,27 @@ pub async fn list<R: Resource>(
         let rows = lib
             .db
             .read(move |conn| {
-                let mut all = Vec::new();
+                // One row past the cap is read to learn whether there are more.
+                let mut all: Vec<ListRow> = Vec::new();
                 let mut f = filter;
                 loop {
-                    let page = store::list(conn, &counts, &f, 1000)?;
-                    let done = page.len() < 1000 || all.len() >= MAX_EXPORT;
+                    let want = (MAX_EXPORT + 1 - all.len()).min(1000);
+                    let page = store::list(conn, &counts, &f, want as i64)?;
+                    let done = page.len() < want;
                     if let Some(last) = page.last() {
                         f.after = Some((Some(last.name.clone()), last.id.clone()));
                     }
                     all.extend(page);
-                    if done {
-                        return Ok(all);
+                    if done || all.len() > MAX_EXPORT {
+                        let truncated = all.len() > MAX_EXPORT;
+                        all.truncate(MAX_EXPORT);
+                        return Ok((all, truncated));
                     }
                 }
             })
             .await?;
-        return Ok(Listed::All(rows));
+        let (rows, truncated) = rows;
+        return Ok(Listed::All { rows, truncated });
     }
     let mut rows = read_page(lib, counts, filter, limit + 1).await?;
     let next_cursor = if rows.len() as i64 > limit {
@@ -272,7 +323,7 @@ pub async fn update<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: Precondition,
     patch: Value,
 ) -> Result<Record<R::Fields>, ApiError> {
     let Value::Object(patch_map) = &patch else {
@@ -295,7 +346,7 @@ pub async fn update<R: Resource>(
             let mut row = store::record_for_update(conn, R::RESOURCE, &id, false)?
                 .ok_or_else(|| ApiError::not_found("no such record"))?;
             policy::require_write(&principal, owner_of(&row))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
             let mut merged = before.clone();
             merge_patch(&mut merged, &patch);
@@ -314,12 +365,13 @@ pub async fn update<R: Resource>(
             if after == before {
                 return row.to_wire::<R::Fields>();
             }
+            let stored = row.clone();
             row.set_fields(&index, &fields)?;
             row.owner_org_id = R::owner(&fields).unwrap_or(&row.owner_org_id).to_owned();
             let previous = row.version;
             row.version += 1;
             row.updated_at = db::now();
-            if !store::update(conn, &row, previous)? {
+            if !store::update(conn, &row, store::Indexed::of(&stored), previous)? {
                 return Err(version_conflict(previous + 1));
             }
             R::after_write(conn, &id, &fields, false)?;
@@ -343,7 +395,7 @@ pub async fn delete<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: Precondition,
 ) -> Result<(), ApiError> {
     set_deleted::<R>(lib, p, id, expected, true).await?;
     after_change::<R>(lib);
@@ -355,7 +407,7 @@ pub async fn restore<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: Precondition,
 ) -> Result<Record<R::Fields>, ApiError> {
     if !policy::sees_deleted(p) {
         return Err(ApiError::forbidden(
@@ -371,7 +423,7 @@ async fn set_deleted<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: Precondition,
     deleted: bool,
 ) -> Result<Record<R::Fields>, ApiError> {
     let principal = p.clone();
@@ -393,14 +445,14 @@ async fn set_deleted<R: Resource>(
                 check_unique::<R>(conn, row.credit_code.as_deref(), Some(&id), None)?;
             }
             policy::require_write(&principal, owner_of(&row))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let previous = row.version;
             let now = db::now();
             let before = row.deleted_at;
             row.deleted_at = deleted.then_some(now);
             row.version += 1;
             row.updated_at = now;
-            if !store::update(conn, &row, previous)? {
+            if !store::update_row(conn, &row, previous)? {
                 return Err(version_conflict(previous + 1));
             }
             R::after_soft_delete(conn, &id, &row.fields()?, deleted)?;

@@ -156,6 +156,7 @@ fn sync_batch<R: Resource>(
     let mut results = Vec::with_capacity(prepared.len());
     let mut new_rows = Vec::new();
     let mut new_items = Vec::new();
+    let mut postings = store::PostingChanges::default();
     let mut entries = Vec::new();
     for (i, (record, key)) in prepared.into_iter().zip(keys).enumerate() {
         if let Some(first) = seen.insert(key.clone(), i) {
@@ -218,13 +219,14 @@ fn sync_batch<R: Resource>(
             continue;
         };
         let id = row.id.clone();
-        let outcome = match update_existing(conn, principal, row, record, &mut holders)? {
-            Some(entry) => {
-                entries.push(entry);
-                BatchOutcome::Updated
-            }
-            None => BatchOutcome::Unchanged,
-        };
+        let outcome =
+            match update_existing(conn, principal, row, record, &mut holders, &mut postings)? {
+                Some(entry) => {
+                    entries.push(entry);
+                    BatchOutcome::Updated
+                }
+                None => BatchOutcome::Unchanged,
+            };
         results.push(BatchItemResult {
             index: i,
             id,
@@ -234,6 +236,7 @@ fn sync_batch<R: Resource>(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    postings.apply(conn)?;
     store::insert_many(conn, &new_rows)?;
     R::after_insert_many(conn, &new_items)?;
     audit::record_many(conn, actor, R::RESOURCE, entries)?;
@@ -241,13 +244,15 @@ fn sync_batch<R: Resource>(
 }
 
 /// Brings an existing record of a batch up to the item's fields, keeping `holders` (credit code
-/// → record) current: the audit entry of the change, `None` when nothing changed.
+/// → record) current and adding its postings' changes to `postings` (written once for the
+/// batch): the audit entry of the change, `None` when nothing changed.
 fn update_existing<R: Resource>(
     conn: &mut DbConnection,
     principal: &Principal,
     mut row: RecordRow,
     record: Prepared<R>,
     holders: &mut HashMap<String, String>,
+    postings: &mut store::PostingChanges,
 ) -> Result<Option<audit::Entry>, ApiError> {
     let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
     // The existing owner stays unless the caller may and did name another.
@@ -267,14 +272,20 @@ fn update_existing<R: Resource>(
     if let Some(code) = &index.credit_code {
         holders.insert(code.clone(), row.id.clone());
     }
+    let stored = row.clone();
     row.set_fields(&index, &fields)?;
     row.owner_org_id = R::owner(&fields).unwrap_or(&row.owner_org_id).to_owned();
     let previous = row.version;
     row.version += 1;
     row.updated_at = db::now();
-    if !store::update(conn, &row, previous)? {
+    if !store::update_row(conn, &row, previous)? {
         return Err(version_conflict(previous + 1));
     }
+    postings.record(
+        &row.id,
+        store::Indexed::of(&stored),
+        store::Indexed::of(&row),
+    );
     R::after_write(conn, &row.id, &fields, false)?;
     Ok(Some(audit::Entry {
         action: "update",

@@ -130,26 +130,30 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[RecordRow]) -> Result<(), Ap
     insert_grams(conn, terms)
 }
 
-/// Writes a record if its version is still `expected`.
-pub fn update(conn: &mut DbConnection, row: &RecordRow, expected: i64) -> Result<bool, ApiError> {
-    // The postings are written again when what they hold changes: the terms, or the region
-    // they carry.
-    let old: Option<(String, String, Option<String>)> = records::table
-        .select((
-            records::search,
-            records::industry_codes,
-            records::region_code,
-        ))
-        .filter(records::id.eq(&row.id))
-        .first(conn)
-        .optional()?;
-    if old.as_ref().is_none_or(|(search, industries, region)| {
-        *search != row.search || *industries != row.industry_codes || *region != row.region_code
-    }) {
-        diesel::delete(record_grams::table.filter(record_grams::record_id.eq(&row.id)))
-            .execute(conn)?;
-        insert_grams(conn, terms_of_record(row))?;
+/// Writes a record if its version is still `expected`, with its postings: `old` is what the
+/// stored row indexes (the row as read before the change).
+pub fn update(
+    conn: &mut DbConnection,
+    row: &RecordRow,
+    old: Indexed<'_>,
+    expected: i64,
+) -> Result<bool, ApiError> {
+    if !update_row(conn, row, expected)? {
+        return Ok(false);
     }
+    let mut postings = PostingChanges::default();
+    postings.record(&row.id, old, Indexed::of(row));
+    postings.apply(conn)?;
+    Ok(true)
+}
+
+/// Writes a record's row (not its postings: see [`PostingChanges`]) if its version is still
+/// `expected`.
+pub fn update_row(
+    conn: &mut DbConnection,
+    row: &RecordRow,
+    expected: i64,
+) -> Result<bool, ApiError> {
     let n = diesel::update(
         records::table
             .filter(records::id.eq(&row.id))

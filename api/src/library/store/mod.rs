@@ -1,6 +1,6 @@
 //! Queries of the shared information library.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 

@@ -7,16 +7,15 @@ use super::*;
 /// pairs that hold white space.
 pub fn grams(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<[char; 2]> = HashSet::new();
     for part in text.split('\u{1f}') {
         let chars: Vec<char> = part.to_lowercase().chars().collect();
         for pair in chars.windows(2) {
-            if pair.iter().any(|c| c.is_whitespace()) {
+            let &[a, b] = pair else { continue };
+            if a.is_whitespace() || b.is_whitespace() || !seen.insert([a, b]) {
                 continue;
             }
-            let gram: String = pair.iter().collect();
-            if !out.contains(&gram) {
-                out.push(gram);
-            }
+            out.push([a, b].iter().collect());
         }
     }
     out
@@ -35,16 +34,157 @@ pub type Posting = (String, String, Option<String>);
 /// The `record_grams` rows of a record: the bigrams of its searchable text and a term per
 /// industry code it is classified under (ancestors included).
 pub fn terms_of_record(row: &RecordRow) -> Vec<Posting> {
-    grams(&row.search)
+    terms(&row.search, &row.industry_codes)
+        .into_iter()
+        .map(|g| (g, row.id.clone(), row.region_code.clone()))
+        .collect()
+}
+
+/// The terms of a record's searchable text and its comma-separated industry codes.
+pub fn terms(search: &str, industry_codes: &str) -> Vec<String> {
+    grams(search)
         .into_iter()
         .chain(
-            row.industry_codes
+            industry_codes
                 .split(',')
                 .filter(|c| !c.is_empty())
                 .map(industry_term),
         )
-        .map(|g| (g, row.id.clone(), row.region_code.clone()))
         .collect()
+}
+
+/// What a record's searchable text, industries and region are, as its postings hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Indexed<'a> {
+    pub search: &'a str,
+    pub industry_codes: &'a str,
+    pub region_code: Option<&'a str>,
+}
+
+impl<'a> Indexed<'a> {
+    /// What `row` holds.
+    pub fn of(row: &'a RecordRow) -> Self {
+        Self {
+            search: &row.search,
+            industry_codes: &row.industry_codes,
+            region_code: row.region_code.as_deref(),
+        }
+    }
+}
+
+/// Changes to the postings of changed records, gathered record by record and written
+/// together. Only the postings that change are touched, each by its key (gram, record): a
+/// record's postings are never looked up by record alone, which no index serves.
+#[derive(Debug, Default)]
+pub struct PostingChanges {
+    /// Per record, the terms it no longer has.
+    removed: Vec<(String, Vec<String>)>,
+    /// Per record, its new region and the terms it keeps.
+    moved: Vec<(String, Option<String>, Vec<String>)>,
+    /// New postings.
+    added: Vec<Posting>,
+}
+
+impl PostingChanges {
+    /// Adds what record `id` needs to go from `old` to `new` (nothing when they index alike).
+    pub fn record(&mut self, id: &str, old: Indexed<'_>, new: Indexed<'_>) {
+        if old == new {
+            return;
+        }
+        let before: HashSet<String> = terms(old.search, old.industry_codes).into_iter().collect();
+        let after: Vec<String> = terms(new.search, new.industry_codes);
+        let after_set: HashSet<&String> = after.iter().collect();
+        let removed: Vec<String> = before
+            .iter()
+            .filter(|t| !after_set.contains(t))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            self.removed.push((id.to_owned(), removed));
+        }
+        let region = new.region_code.map(str::to_owned);
+        let (kept, added): (Vec<String>, Vec<String>) =
+            after.into_iter().partition(|t| before.contains(t));
+        if old.region_code != new.region_code && !kept.is_empty() {
+            self.moved.push((id.to_owned(), region.clone(), kept));
+        }
+        self.added.extend(
+            added
+                .into_iter()
+                .map(|t| (t, id.to_owned(), region.clone())),
+        );
+    }
+
+    /// Writes the changes: on PostgreSQL a statement each for all removals and all moves
+    /// (pairs of arrays, unnested), on SQLite a statement per record (no round trips to save).
+    pub fn apply(self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        match conn {
+            DbConnection::Postgres(c) => {
+                use diesel::sql_types::{Array, Nullable, Text};
+                let (grams, ids): (Vec<&str>, Vec<&str>) = self
+                    .removed
+                    .iter()
+                    .flat_map(|(id, terms)| terms.iter().map(move |t| (t.as_str(), id.as_str())))
+                    .unzip();
+                if !grams.is_empty() {
+                    diesel::sql_query(
+                        "DELETE FROM record_grams g USING \
+                         (SELECT unnest($1::text[]) AS gram, unnest($2::text[]) AS record_id) d \
+                         WHERE g.gram = d.gram AND g.record_id = d.record_id",
+                    )
+                    .bind::<Array<Text>, _>(grams)
+                    .bind::<Array<Text>, _>(ids)
+                    .execute(c)?;
+                }
+                let mut grams = Vec::new();
+                let mut ids = Vec::new();
+                let mut regions = Vec::new();
+                for (id, region, terms) in &self.moved {
+                    for t in terms {
+                        grams.push(t.as_str());
+                        ids.push(id.as_str());
+                        regions.push(region.as_deref());
+                    }
+                }
+                if !grams.is_empty() {
+                    diesel::sql_query(
+                        "UPDATE record_grams g SET region_code = d.region_code FROM \
+                         (SELECT unnest($1::text[]) AS gram, unnest($2::text[]) AS record_id, \
+                         unnest($3::text[]) AS region_code) d \
+                         WHERE g.gram = d.gram AND g.record_id = d.record_id",
+                    )
+                    .bind::<Array<Text>, _>(grams)
+                    .bind::<Array<Text>, _>(ids)
+                    .bind::<Array<Nullable<Text>>, _>(regions)
+                    .execute(c)?;
+                }
+            }
+            DbConnection::Sqlite(_) => {
+                for (id, terms) in &self.removed {
+                    for chunk in terms.chunks(500) {
+                        diesel::delete(
+                            record_grams::table
+                                .filter(record_grams::record_id.eq(id))
+                                .filter(record_grams::gram.eq_any(chunk)),
+                        )
+                        .execute(conn)?;
+                    }
+                }
+                for (id, region, terms) in &self.moved {
+                    for chunk in terms.chunks(500) {
+                        diesel::update(
+                            record_grams::table
+                                .filter(record_grams::record_id.eq(id))
+                                .filter(record_grams::gram.eq_any(chunk)),
+                        )
+                        .set(record_grams::region_code.eq(region))
+                        .execute(conn)?;
+                    }
+                }
+            }
+        }
+        insert_grams(conn, self.added)
+    }
 }
 
 /// Inserts postings, many per statement.
