@@ -7,6 +7,10 @@
 //!
 //! [`app::build_app`] assembles the actix-web application; [`app::Application`] binds and runs
 //! it. The binary (`zhaoshang-api`) and the tests use the same two.
+//!
+//! Indexing and slicing that can panic are refused outside tests: a request must never be
+//! answered by a dropped connection because a client's input was shorter than expected.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::string_slice))]
 
 pub mod app;
 pub mod cli;

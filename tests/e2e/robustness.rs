@@ -678,3 +678,34 @@ async fn duplicate_keys(db: TestDb) {
         .expect("list");
     assert_eq!(all.items.len(), 1, "nothing created");
 }
+
+db_test!(an_overlong_uri_is_414_with_a_problem, overlong_uri);
+/// A path and query over 16 KiB is refused before any handler with a problem body, signed in
+/// or not; a long search text within it is 422 naming `q`.
+async fn overlong_uri(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let long = format!("/api/v1/investors?q={}", "招".repeat(6000));
+    let (status, problem) = answer(app.request_as(&admin, Method::GET, &long).await).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (414, Some("uri_too_long")),
+        "{problem}"
+    );
+    let (status, problem) = answer(app.http().get(app.url(&long))).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (414, Some("uri_too_long"))
+    );
+    let shorter = format!("/api/v1/investors?q={}", "招".repeat(300));
+    let (status, problem) = answer(app.request_as(&admin, Method::GET, &shorter).await).await;
+    assert_eq!(
+        (
+            status,
+            problem["errors"][0]["field"].as_str(),
+            problem["errors"][0]["code"].as_str()
+        ),
+        (422, Some("q"), Some("too_long")),
+        "{problem}"
+    );
+}

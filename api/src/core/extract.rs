@@ -285,8 +285,8 @@ fn field_error(
     let path = err.path().to_string();
     let path = if path == "." { String::new() } else { path };
     let message = err.into_inner().to_string();
-    let message = match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
+    let message = match message.split_once(" at line ") {
+        Some((head, _)) => head.to_owned(),
         None => message,
     };
     let (field, code) = if let Some(name) = quoted(&message, "unknown field `") {
@@ -348,7 +348,7 @@ pub fn decode_object<T: DeserializeOwned>(
 
 fn quoted(message: &str, prefix: &str) -> Option<String> {
     let rest = message.strip_prefix(prefix)?;
-    rest.find('`').map(|end| rest[..end].to_owned())
+    rest.split_once('`').map(|(name, _)| name.to_owned())
 }
 
 fn join(path: &str, name: &str) -> String {

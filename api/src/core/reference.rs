@@ -110,12 +110,16 @@ impl Reference {
 
     /// A division by six-digit code.
     pub fn division(&self, code: &str) -> Option<&Division> {
-        self.division_index.get(code).map(|&i| &self.divisions[i])
+        self.division_index
+            .get(code)
+            .and_then(|&i| self.divisions.get(i))
     }
 
     /// An industry code at any level (`C`, `26`, `261`, `2614`).
     pub fn industry(&self, code: &str) -> Option<&IndustryCode> {
-        self.industry_index.get(code).map(|&i| &self.industries[i])
+        self.industry_index
+            .get(code)
+            .and_then(|&i| self.industries.get(i))
     }
 }
 
@@ -213,12 +217,14 @@ pub fn check_credit_code(code: &str) -> Result<(), String> {
             i + 1
         ));
     }
-    let body: String = chars[..17].iter().collect();
+    let (body, check) = match chars.split_at_checked(17) {
+        Some((body, [check])) => (body.iter().collect::<String>(), *check),
+        _ => return Err("a unified social credit code has 18 characters".to_owned()),
+    };
     let expected = credit_check_char(&body).unwrap_or('0');
-    if chars[17] != expected {
+    if check != expected {
         return Err(format!(
-            "the check character (18th) is {:?} but should be {expected:?}: a character is mistyped",
-            chars[17]
+            "the check character (18th) is {check:?} but should be {expected:?}: a character is mistyped"
         ));
     }
     Ok(())

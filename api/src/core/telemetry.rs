@@ -40,6 +40,9 @@ fn request_id_of(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// The longest path and query (in bytes, percent-encoded) a request may have.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+
 /// Middleware: request id, one structured log line per request, metrics.
 pub async fn observe(
     req: ServiceRequest,
@@ -53,8 +56,21 @@ pub async fn observe(
     let method = req.method().clone();
     let path = req.path().to_owned();
 
-    if let Some(error) = crate::core::extract::nul_in_uri(req.uri()) {
-        // Text PostgreSQL cannot hold: refused before any handler, alike on both backends.
+    let uri = req.uri();
+    let uri_length = uri.path().len() + uri.query().map_or(0, str::len);
+    let refused = if uri_length > MAX_URI_BYTES {
+        // Longer than any request of this API: 414 with a problem body (the HTTP parser answers
+        // a header section of 128 KiB or more before any of this runs, with 431 and no body).
+        Some(ApiError::new(
+            Code::UriTooLong,
+            format!("the path and query are {uri_length} bytes; at most {MAX_URI_BYTES} are read"),
+        ))
+    } else {
+        crate::core::extract::nul_in_uri(uri)
+    };
+    if let Some(error) = refused {
+        // Refused before any handler: a URI too long, or text PostgreSQL cannot hold (alike on
+        // both backends).
         let (request, _) = req.into_parts();
         let response = REQUEST_ID.sync_scope(request_id.clone(), || error.error_response());
         let mut res = ServiceResponse::new(request, response).map_into_right_body();
@@ -170,8 +186,12 @@ impl Metrics {
         series
             .sum_micros
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
-        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
-            series.buckets[i].fetch_add(1, Ordering::Relaxed);
+        if let Some((_, bucket)) = BUCKETS
+            .iter()
+            .zip(&series.buckets)
+            .find(|(bound, _)| seconds <= **bound)
+        {
+            bucket.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -182,14 +202,13 @@ impl Metrics {
             Ok(map) => map,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let mut keys: Vec<&SeriesKey> = map.keys().collect();
-        keys.sort();
+        let mut entries: Vec<(&SeriesKey, &Arc<Series>)> = map.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
         out.push_str(
             "# HELP http_requests_total HTTP requests answered, by method, route and status.\n",
         );
         out.push_str("# TYPE http_requests_total counter\n");
-        for key @ (method, route, status) in &keys {
-            let s = &map[*key];
+        for ((method, route, status), s) in &entries {
             let _ = writeln!(
                 out,
                 "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {}",
@@ -199,8 +218,7 @@ impl Metrics {
         }
         out.push_str("# HELP http_request_duration_seconds Time to answer HTTP requests.\n");
         out.push_str("# TYPE http_request_duration_seconds histogram\n");
-        for key @ (method, route, status) in &keys {
-            let s = &map[*key];
+        for ((method, route, status), s) in &entries {
             let labels = format!(
                 "method=\"{method}\",route=\"{}\",status=\"{status}\"",
                 escape(route)

@@ -5,17 +5,14 @@
 pub fn phone(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     let n = chars.len();
-    if n >= 11 {
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[n - 4..].iter().collect();
-        format!("{head}****{tail}")
-    } else if n >= 6 {
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[n - 2..].iter().collect();
-        format!("{head}****{tail}")
-    } else {
-        "****".to_owned()
-    }
+    let tail = match n {
+        11.. => 4,
+        6.. => 2,
+        _ => return "****".to_owned(),
+    };
+    let head: String = chars.iter().take(3).collect();
+    let tail: String = chars.iter().skip(n - tail).collect();
+    format!("{head}****{tail}")
 }
 
 /// `zhang.san@example.com` → `z***@example.com`.

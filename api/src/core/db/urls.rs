@@ -51,10 +51,9 @@ impl DatabaseUrl {
             }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
-        if let Some(scheme_end) = raw.find("://") {
+        if let Some((scheme, _)) = raw.split_once("://") {
             anyhow::bail!(
-                "unsupported database URL scheme `{}`: use postgres://, sqlite:// or a file path",
-                &raw[..scheme_end]
+                "unsupported database URL scheme `{scheme}`: use postgres://, sqlite:// or a file path"
             );
         }
         Ok(Self::Sqlite(PathBuf::from(raw)))

@@ -140,8 +140,8 @@ pub async fn update_user(
             }
             let user = row.to_wire()?;
             let mut after = to_json(&user);
-            if let Some(extra) = after_extra {
-                after["password"] = serde_json::Value::String(extra.to_owned());
+            if let (Some(extra), Some(after)) = (after_extra, after.as_object_mut()) {
+                after.insert("password".to_owned(), extra.into());
             }
             audit::record(
                 conn,
@@ -224,7 +224,9 @@ pub fn insert_new(
     }
     identity::insert_user(conn, &row)?;
     let mut after = to_json(&user);
-    after["password"] = serde_json::Value::String("set".to_owned());
+    if let Some(fields) = after.as_object_mut() {
+        fields.insert("password".to_owned(), "set".into());
+    }
     audit::created(conn, actor, "user", &user.id, &after)?;
     Ok(user)
 }

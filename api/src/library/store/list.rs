@@ -567,7 +567,9 @@ pub(crate) fn by_postings(
 
 pub(crate) fn escape_like(text: &str) -> String {
     let pattern = crate::core::db::like_pattern(text);
-    pattern[1..pattern.len() - 1].to_owned()
+    // The pattern is the escaped text between two `%`.
+    let inner = pattern.strip_prefix('%').unwrap_or(&pattern);
+    inner.strip_suffix('%').unwrap_or(inner).to_owned()
 }
 
 /// Counts by status (`None` for records without one).

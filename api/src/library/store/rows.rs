@@ -74,6 +74,10 @@ pub struct Stamp(pub NaiveDateTime);
 
 impl Stamp {
     /// `YYYY-MM-DD HH:MM:SS` with an optional fraction of one to nine digits.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "every index is below 19, and shorter text is refused first"
+    )]
     pub(crate) fn parse(text: &str) -> Option<NaiveDateTime> {
         let b = text.as_bytes();
         if b.len() < 19
@@ -297,6 +301,10 @@ impl RecordRow {
 pub(crate) struct WireTime(pub(crate) NaiveDateTime);
 
 impl Serialize for WireTime {
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a fixed buffer of 30 bytes, written at positions up to 29"
+    )]
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use chrono::{Datelike, Timelike};
         let t = self.0;
