@@ -10,13 +10,19 @@ use zhaoshang_api::db;
 use zhaoshang_api::{Application, telemetry};
 use zhaoshang_types::Role;
 
+/// What `--help` says of the environment variables read besides the flags' own.
+const LOG_HELP: &str = "Logging (every command):
+  RUST_LOG              log filter in tracing's env-filter syntax [default: info]
+  ZHAOSHANG_LOG_FORMAT  `json` for JSON lines; otherwise text, coloured only on a terminal";
+
 /// 招商信息平台 API server. With no subcommand it runs `serve`.
 #[derive(Parser, Debug)]
 #[command(
     name = "zhaoshang-api",
     version,
     about,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = LOG_HELP
 )]
 struct Cli {
     #[command(subcommand)]

@@ -61,6 +61,8 @@ fn help_documents_commands_flags_and_environment() {
         "DATABASE_URL",
         "--data-dir",
         "ZHAOSHANG_DATA_DIR",
+        "RUST_LOG",
+        "ZHAOSHANG_LOG_FORMAT",
     ] {
         assert!(help.contains(word), "help mentions {word}:\n{help}");
     }
@@ -204,6 +206,10 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
     let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
         let line = lines.next().expect("a start-up line").expect("utf-8");
+        assert!(
+            !line.contains('\u{1b}'),
+            "no colour codes when stderr is not a terminal: {line:?}"
+        );
         if let Some(rest) = line.split("listening on http://").nth(1) {
             assert!(line.contains("(sqlite database)"), "{line}");
             break rest.split_whitespace().next().expect("address").to_owned();

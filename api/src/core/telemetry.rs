@@ -277,13 +277,16 @@ fn escape(label: &str) -> String {
 }
 
 /// Installs the log subscriber: `RUST_LOG` filters (default `info`), `ZHAOSHANG_LOG_FORMAT=json`
-/// switches to JSON lines.
+/// switches to JSON lines. Text lines are coloured only when stderr is a terminal, so that a log
+/// file or a collector gets no escape codes.
 pub fn init_logging() {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("ZHAOSHANG_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = if json {
         builder.json().try_init()
