@@ -443,3 +443,23 @@ fn migrate_and_admin_commands_work_on_postgresql() {
             .any(|l| l.starts_with("client_secret=zss_"))
     );
 }
+
+#[test]
+fn subcommands_offer_only_the_flags_they_use() {
+    let help = |args: &[&str]| {
+        let out = run(args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(help(&["serve", "--help"]).contains("--db-pool-size"));
+    for args in [
+        &["migrate", "--help"][..],
+        &["seed-demo", "--help"],
+        &["admin", "create-user", "--help"],
+        &["admin", "create-client", "--help"],
+    ] {
+        let text = help(args);
+        assert!(text.contains("--database-url"), "{args:?}:\n{text}");
+        assert!(!text.contains("--db-pool-size"), "{args:?}:\n{text}");
+    }
+}

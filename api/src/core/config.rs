@@ -16,11 +16,6 @@ pub struct DatabaseArgs {
     /// missing).
     #[arg(long, env = "ZHAOSHANG_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
-
-    /// Maximum number of pooled database connections.
-    #[arg(long, env = "ZHAOSHANG_DB_POOL_SIZE", default_value_t = 16,
-          value_parser = clap::value_parser!(u32).range(1..=512))]
-    pub db_pool_size: u32,
 }
 
 impl DatabaseArgs {
@@ -42,6 +37,11 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub db: DatabaseArgs,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "ZHAOSHANG_DB_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub db_pool_size: u32,
 
     /// Largest accepted request body in bytes; larger bodies are answered with 413.
     #[arg(long, env = "ZHAOSHANG_BODY_LIMIT", default_value_t = 1024 * 1024)]
@@ -168,7 +168,7 @@ impl Config {
             bind: args.bind.clone(),
             database_url: args.db.database_url()?,
             data_dir: args.db.data_dir.clone(),
-            db_pool_size: args.db.db_pool_size,
+            db_pool_size: args.db_pool_size,
             body_limit: args.body_limit,
             workers: args.workers,
             shutdown_timeout: args.shutdown_timeout,
