@@ -1,10 +1,12 @@
 //! `zhaoshang-api`: the 招商信息平台 API server and its administration commands.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use zhaoshang_api::app::openapi;
 use zhaoshang_api::cli as admin;
+use zhaoshang_api::cli::healthcheck;
 use zhaoshang_api::core::config::{Config, DatabaseArgs, ServeArgs};
 use zhaoshang_api::db;
 use zhaoshang_api::{Application, telemetry};
@@ -55,6 +57,15 @@ enum Command {
     /// Bootstrap: create users and service clients directly in the database.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Ask a running server's /healthz; exit 0 when it answers 200 (for container health checks).
+    Healthcheck {
+        /// The server's address (an unspecified host such as 0.0.0.0 is asked on loopback).
+        #[arg(long, env = "ZHAOSHANG_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +120,8 @@ fn main() -> ExitCode {
         }
         Some(Command::Admin(cmd)) => run_admin(cmd),
         Some(Command::SeedDemo { scale, seed, db }) => seed_demo(scale, seed, &db),
+        Some(Command::Healthcheck { bind, timeout }) => healthcheck::target(&bind)
+            .and_then(|addr| healthcheck::check(addr, Duration::from_secs(timeout))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

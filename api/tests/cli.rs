@@ -217,6 +217,14 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
     };
     let response = http_get(&addr, "/healthz");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    // The container health check asks the same, through the binary.
+    let port = addr.rsplit(':').next().expect("port");
+    let health = run(&["healthcheck", "--bind", &format!("0.0.0.0:{port}")], &[]);
+    assert!(
+        health.status.success(),
+        "{}",
+        String::from_utf8_lossy(&health.stderr)
+    );
     assert!(
         dir.path().join("zhaoshang.db").exists(),
         "default SQLite file in the data dir"
@@ -462,4 +470,24 @@ fn subcommands_offer_only_the_flags_they_use() {
         assert!(text.contains("--database-url"), "{args:?}:\n{text}");
         assert!(!text.contains("--db-pool-size"), "{args:?}:\n{text}");
     }
+}
+
+#[test]
+fn healthcheck_fails_when_no_server_answers() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    // The listener is closed again: nothing answers there.
+    let out = run(
+        &["healthcheck", "--bind", &format!("127.0.0.1:{port}")],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).starts_with("error: no server answers at 127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,4 +1,7 @@
-//! `zhaoshang-api admin …`: bootstrap commands that work on the database directly.
+//! `zhaoshang-api admin …`: bootstrap commands that work on the database directly; and
+//! `healthcheck`, which asks a running server.
+
+pub mod healthcheck;
 
 use std::io::Read as _;
 
