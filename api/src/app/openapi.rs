@@ -199,7 +199,7 @@ fn document_errors_and_security(doc: &mut utoipa::openapi::OpenApi) {
             if matches!(method, "patch" | "delete") && has_path_params {
                 add(
                     "412",
-                    "`precondition_failed`: `If-Match` names an older version; read the record again",
+                    "`precondition_failed`: `If-Match` names no current version (an older one, or a weak tag: the comparison is strong); read the record again",
                 );
             }
             add(

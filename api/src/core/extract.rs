@@ -87,6 +87,8 @@ fn reject_duplicate_keys(bytes: &[u8]) -> Result<(), ApiError> {
         return Ok(());
     }
     match found.into_inner() {
+        // A malformed body is the parse's to report (400), even if it repeats a key first.
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => Ok(()),
         Some(field) => Err(ApiError::invalid_field(
             field,
             "duplicate_key",
@@ -442,6 +444,9 @@ mod tests {
         );
         let err = parse_json::<serde_json::Value>(br#"{"a":{"b":1,"b":2}}"#).expect_err("dup");
         assert_eq!(err.problem().errors[0].field, "a.b");
+        // A body that is not JSON is that first, whatever it repeats.
+        let err = parse_json::<serde_json::Value>(br#"{"a":1,"a":"#).expect_err("truncated");
+        assert_eq!(err.code(), "invalid_json");
         // The same key in different objects is fine.
         parse_json::<serde_json::Value>(br#"{"a":{"b":1},"c":{"b":2},"b":[{"b":3}]}"#)
             .expect("distinct objects");

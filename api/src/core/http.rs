@@ -165,17 +165,22 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
             ),
         )
     };
-    let mut all = Vec::new();
+    // Every field is checked; `*` in any of them asks for no version.
+    let mut all = Some(Vec::new());
     for value in values {
         let text = value
             .to_str()
             .map_err(|_| invalid("a value that is not visible ASCII"))?;
         match parse_if_match(text).ok_or_else(|| invalid(text))? {
-            Precondition(None) => return Ok(Precondition::NONE),
-            Precondition(Some(versions)) => all.extend(versions),
+            Precondition(None) => all = None,
+            Precondition(Some(versions)) => {
+                if let Some(all) = all.as_mut() {
+                    all.extend(versions);
+                }
+            }
         }
     }
-    Ok(Precondition(Some(all)))
+    Ok(Precondition(all))
 }
 
 /// 412 unless the record's `current` version meets the caller's `If-Match`.

@@ -169,3 +169,83 @@ async fn export_cap(db: TestDb) {
     assert!(rows > 0 && rows < 100_000, "{rows}");
     assert!(!truncated);
 }
+
+/// A record's postings (term, region), in term order, as the database holds them.
+async fn postings_of(app: &TestApp, id: &str) -> Vec<(String, Option<String>)> {
+    use diesel::prelude::*;
+    use zhaoshang_api::core::db::schema::record_grams;
+    let id = id.to_owned();
+    app.database
+        .read(move |conn| {
+            Ok(record_grams::table
+                .filter(record_grams::record_id.eq(&id))
+                .select((record_grams::gram, record_grams::region_code))
+                .order(record_grams::gram)
+                .load::<(String, Option<String>)>(conn)?)
+        })
+        .await
+        .expect("postings")
+}
+
+zhaoshang_api::db_test!(
+    a_changed_record_has_the_postings_of_a_new_one_with_its_fields,
+    postings_follow_changes
+);
+/// After a PATCH and after a batch sync that change name, industries and region, the record's
+/// postings are exactly those a record created with the new fields gets: none left of its old
+/// terms, none missing, every one in the new region.
+async fn postings_follow_changes(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let before = |n: u64| EnterpriseFields {
+        credit_code: Some(credit_code(800 + n)),
+        ..enterprise("江山蜂业科技公司", "330802", &["2614"], true)
+    };
+    let after = |n: u64| EnterpriseFields {
+        credit_code: Some(credit_code(800 + n)),
+        ..enterprise("江山氟硅新材料公司", "330881", &["3985"], true)
+    };
+    let e = admin.enterprises();
+    let changed = e.create(&before(1)).await.expect("created");
+    e.update(
+        &changed.id,
+        &serde_json::json!({"name": "江山氟硅新材料公司", "region_code": "330881", "industry_codes": ["3985"]}),
+        Some(changed.version),
+    )
+    .await
+    .expect("patched");
+    let fresh = e.create(&after(2)).await.expect("created");
+    let expected = postings_of(&app, &fresh.id).await;
+    assert!(expected.len() > 5, "{expected:?}");
+    assert!(expected.iter().all(|(_, r)| r.as_deref() == Some("330881")));
+    assert_eq!(
+        postings_of(&app, &changed.id).await,
+        expected,
+        "after a PATCH"
+    );
+
+    let (agency, synced_by) = agency_user(&app, &admin, "衢州某招商顾问").await;
+    let item = |fields: EnterpriseFields, external: &str| EnterpriseFields {
+        external_id: Some(external.to_owned()),
+        source_agency_id: Some(agency.clone()),
+        ..fields
+    };
+    let synced = synced_by.enterprises();
+    let first = synced
+        .batch_upsert(&[item(before(3), "E-1")])
+        .await
+        .expect("created by sync");
+    let id = first.results[0].id.clone();
+    synced
+        .batch_upsert(&[item(after(3), "E-1"), item(after(4), "E-2")])
+        .await
+        .expect("updated by sync");
+    let all = synced.list(&LibraryQuery::default()).await.expect("list");
+    let other = all
+        .items
+        .iter()
+        .find(|r| r.fields.external_id.as_deref() == Some("E-2"))
+        .expect("E-2");
+    let expected = postings_of(&app, &other.id).await;
+    assert_eq!(postings_of(&app, &id).await, expected, "after a batch sync");
+}

@@ -173,10 +173,32 @@ async fn authenticate(
     let lock = chrono::Duration::from_std(state.login_lock).unwrap_or(chrono::Duration::minutes(5));
     let resource_id = actor.id.clone();
     let success = granted.is_some();
-    state
+    let locked_meanwhile = state
         .db
         .write(move |conn| {
             if success {
+                // Attempts sent together are all checked before any is counted: a lock of the
+                // name or the address set by failures that finished first holds for the right
+                // password too (its answer is the lock's, so it tells nothing).
+                let locked = |conn: &mut db::DbConnection, key: &str| {
+                    identity::throttle(conn, key)
+                        .map(|t| t.and_then(|t| t.locked_until).is_some_and(|u| u > now))
+                };
+                let mut lock = locked(conn, &key)?;
+                if let Some(address_key) = &address_key {
+                    lock = lock || locked(conn, address_key)?;
+                }
+                if lock {
+                    audit::record(
+                        conn,
+                        &actor,
+                        "login_failed",
+                        resource,
+                        resource_id.as_deref(),
+                        Some(json!({"reason": "locked"})),
+                    )?;
+                    return Ok(true);
+                }
                 identity::clear_throttle(conn, &key)?;
                 audit::record(
                     conn,
@@ -185,7 +207,8 @@ async fn authenticate(
                     resource,
                     resource_id.as_deref(),
                     None,
-                )
+                )?;
+                Ok(false)
             } else {
                 // Failures more than a quarter of an hour apart are not counted together.
                 let since = now - chrono::Duration::minutes(15);
@@ -215,11 +238,15 @@ async fn authenticate(
                     resource,
                     resource_id.as_deref(),
                     Some(json!({"reason": reason})),
-                )
+                )?;
+                Ok(false)
             }
         })
         .await?;
     Ok(match granted {
+        Some(_) if locked_meanwhile => Outcome::Locked {
+            retry_after: u64::try_from(lock.num_seconds()).unwrap_or(60).max(1),
+        },
         Some((id, org_id, role)) => Outcome::Granted { id, org_id, role },
         None => Outcome::Refused,
     })

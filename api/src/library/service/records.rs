@@ -110,6 +110,9 @@ pub async fn list<R: Resource>(
         Some(c) => Some(parse_cursor(&decode_cursor(c)?, sort)?),
         None => None,
     };
+    let status = enum_filter::<R>(EnumFilter::Status, query.status)?;
+    let priority = enum_filter::<R>(EnumFilter::Priority, query.priority)?;
+    let kind = enum_filter::<R>(EnumFilter::Kind, query.kind)?;
     let agency_only = !R::AGENCY_SOURCED && R::RESOURCE != "agency";
     if agency_only && policy::own_agency(p).is_some() {
         // Agencies see only what they brought; regions and industries are not theirs.
@@ -137,9 +140,9 @@ pub async fn list<R: Resource>(
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty()),
         country: query.country.map(|c| c.trim().to_uppercase()),
-        status: enum_filter::<R>(EnumFilter::Status, query.status)?,
-        priority: enum_filter::<R>(EnumFilter::Priority, query.priority)?,
-        kind: enum_filter::<R>(EnumFilter::Kind, query.kind)?,
+        status,
+        priority,
+        kind,
         owner_org_id: query.owner_org_id,
         source_agency_id: query.source_agency_id,
         external_id: query.external_id,

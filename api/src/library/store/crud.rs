@@ -245,7 +245,8 @@ pub fn possible_duplicates(
         .collect())
 }
 
-/// The live records an agency synced under these external ids, by external id.
+/// The live records an agency synced under these external ids (locked for the transaction
+/// on PostgreSQL).
 pub fn by_external_ids(
     conn: &mut DbConnection,
     resource: &str,
@@ -260,8 +261,10 @@ pub fn by_external_ids(
             .filter(records::external_id.eq_any(chunk))
             .filter(records::deleted_at.is_null());
         out.extend(match conn {
+            // Locked until the batch commits: a change of one of them through PATCH waits
+            // for the batch instead of failing its version check (or the batch's).
             DbConnection::Postgres(c) => {
-                crate::core::db::pg_uncached(c, |c| query.load::<RecordRow>(c))?
+                crate::core::db::pg_uncached(c, |c| query.for_update().load::<RecordRow>(c))?
             }
             DbConnection::Sqlite(c) => query.load::<RecordRow>(c)?,
         });

@@ -76,7 +76,7 @@ impl Stamp {
     /// `YYYY-MM-DD HH:MM:SS` with an optional fraction of one to nine digits.
     #[allow(
         clippy::indexing_slicing,
-        reason = "every index is below 19, and shorter text is refused first"
+        reason = "text shorter than 19 bytes is refused first; the rest is read within its length"
     )]
     pub(crate) fn parse(text: &str) -> Option<NaiveDateTime> {
         let b = text.as_bytes();
