@@ -86,28 +86,94 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// The version named by `If-Match` (`"3"`, `W/"3"` or `*`); `None` when absent or `*`.
-pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().unwrap_or("").trim();
-    if value == "*" {
-        return Ok(None);
+/// What `If-Match` asks for (RFC 9110): any version of the record, or one of the versions its
+/// entity tags name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No `If-Match`, or `*`.
+    #[default]
+    Any,
+    /// The versions named by the listed entity tags (`"3"`, or weak, `W/"3"`, taken alike); a
+    /// tag this API does not give out names none.
+    OneOf(Vec<i64>),
+}
+
+impl IfMatch {
+    /// `If-Match: "version"`.
+    pub fn version(version: i64) -> Self {
+        Self::OneOf(vec![version])
     }
-    let tag = value.strip_prefix("W/").unwrap_or(value).trim_matches('"');
-    tag.parse::<i64>().map(Some).map_err(|_| {
+}
+
+/// The caller's `If-Match`: `*` or a comma-separated list of entity tags; anything else is 400
+/// `invalid_if_match`.
+pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(IfMatch::Any);
+    };
+    parse_if_match(value.as_bytes()).ok_or_else(|| {
         ApiError::new(
             Code::InvalidIfMatch,
-            format!("If-Match must be an ETag given out by this API, like \"3\" (got {value})"),
+            format!(
+                "If-Match must be * or entity tags like \"3\" (got {})",
+                String::from_utf8_lossy(value.as_bytes())
+            ),
         )
     })
 }
 
-/// 412 unless the caller's `If-Match` version is the current one.
-pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
+/// `If-Match = "*" / #entity-tag` (RFC 9110): `None` when the value is not of that form.
+fn parse_if_match(value: &[u8]) -> Option<IfMatch> {
+    let value = value.trim_ascii();
+    if value == b"*" {
+        return Some(IfMatch::Any);
+    }
+    let mut versions = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_ascii_start();
+        if rest.is_empty() {
+            return Some(IfMatch::OneOf(versions));
+        }
+        if let Some(after) = rest.strip_prefix(b",") {
+            // An empty list element.
+            rest = after;
+            continue;
+        }
+        let quoted = rest
+            .strip_prefix(b"W/")
+            .unwrap_or(rest)
+            .strip_prefix(b"\"")?;
+        let end = quoted.iter().position(|&b| b == b'"')?;
+        let (tag, after) = quoted.split_at(end);
+        if !tag
+            .iter()
+            .all(|&b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80)
+        {
+            return None;
+        }
+        if let Some(version) = version_of(tag) {
+            versions.push(version);
+        }
+        rest = after.strip_prefix(b"\"")?.trim_ascii_start();
+        if !rest.is_empty() {
+            rest = rest.strip_prefix(b",")?;
+        }
+    }
+}
+
+/// The version an entity tag's content names, if it is one this API gives out (digits).
+fn version_of(tag: &[u8]) -> Option<i64> {
+    if tag.is_empty() || tag.len() > 18 || !tag.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(tag).ok()?.parse().ok()
+}
+
+/// 412 unless the caller's `If-Match` names the current version.
+pub fn check_version(expected: &IfMatch, current: i64) -> Result<(), ApiError> {
     match expected {
-        Some(v) if v != current => Err(version_conflict(current)),
+        IfMatch::OneOf(versions) if !versions.contains(&current) => Err(version_conflict(current)),
         _ => Ok(()),
     }
 }
@@ -237,6 +303,46 @@ mod tests {
                 "validation_failed"
             );
         }
+    }
+
+    #[test]
+    fn if_match_takes_star_or_a_list_of_entity_tags() {
+        let parse = |v: &str| parse_if_match(v.as_bytes());
+        assert_eq!(parse("*"), Some(IfMatch::Any));
+        assert_eq!(parse(" \"3\" "), Some(IfMatch::version(3)));
+        assert_eq!(parse("W/\"3\""), Some(IfMatch::version(3)));
+        assert_eq!(
+            parse("\"a,b\", W/\"4\" ,, \"5\""),
+            Some(IfMatch::OneOf(vec![4, 5]))
+        );
+        // Entity tags this API does not give out name no version.
+        for none in [
+            "\"x\"",
+            "\"\"",
+            "\"-1\"",
+            "\"1.5\"",
+            "\"1234567890123456789\"",
+            "",
+        ] {
+            assert_eq!(parse(none), Some(IfMatch::OneOf(Vec::new())), "{none:?}");
+        }
+        for bad in [
+            "3",
+            "abc",
+            "W/abc",
+            "1.5",
+            "\"3",
+            "\"3\" \"4\"",
+            "**",
+            "\"a b\"",
+            "W/ \"3\"",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+        assert!(check_version(&IfMatch::Any, 7).is_ok());
+        assert!(check_version(&IfMatch::OneOf(vec![6, 7]), 7).is_ok());
+        assert!(check_version(&IfMatch::version(6), 7).is_err());
+        assert!(check_version(&IfMatch::OneOf(Vec::new()), 7).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::core::auth::{ActorKind, Principal};
 use crate::core::db::{self, Database, DbConnection};
 use crate::core::error::ApiError;
 use crate::core::http::{
-    check_version, decode_cursor, page_limit, paginate, required_text, to_json,
+    IfMatch, check_version, decode_cursor, page_limit, paginate, required_text, to_json,
 };
 use crate::core::state::AppState;
 use crate::identity::store as identity;
@@ -44,7 +44,7 @@ pub async fn get_client(state: &AppState, id: String) -> Result<ServiceClient, A
 pub async fn update_client(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: IfMatch,
     id: String,
     body: ClientPatch,
 ) -> Result<ServiceClient, ApiError> {
@@ -61,7 +61,7 @@ pub async fn update_client(
         .write(move |conn| {
             let mut row = identity::client(conn, &client_id)?
                 .ok_or_else(|| ApiError::not_found("no such client"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.to_wire()?);
             if let Some(name) = name {
                 row.name = name;
@@ -99,7 +99,7 @@ pub async fn update_client(
 pub async fn revoke_client(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: IfMatch,
     id: String,
 ) -> Result<(), ApiError> {
     let actor = principal.audit_actor();
@@ -109,7 +109,7 @@ pub async fn revoke_client(
         .write(move |conn| {
             let mut row = identity::client(conn, &client_id)?
                 .ok_or_else(|| ApiError::not_found("no such client"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             if row.revoked_at.is_some() {
                 return Ok(());
             }

@@ -8,7 +8,7 @@ use crate::core::auth::{Perm, Principal};
 use crate::core::db::{self, DbConnection};
 use crate::core::error::ApiError;
 use crate::core::http::{
-    check_version, decode_cursor, page_limit, paginate, required_text, to_json,
+    IfMatch, check_version, decode_cursor, page_limit, paginate, required_text, to_json,
 };
 use crate::core::state::AppState;
 use crate::identity::store as identity;
@@ -92,7 +92,7 @@ pub async fn create_org(
 pub async fn update_org(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: IfMatch,
     id: String,
     body: OrgPatch,
 ) -> Result<Org, ApiError> {
@@ -108,7 +108,7 @@ pub async fn update_org(
         .write(move |conn| {
             let mut row = identity::org(conn, &id, false)?
                 .ok_or_else(|| ApiError::not_found("no such organisation"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.to_wire()?);
             let kind = row.to_wire()?.kind;
             if let Some(name) = name {
@@ -157,7 +157,7 @@ pub async fn update_org(
 pub async fn delete_org(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: IfMatch,
     id: String,
 ) -> Result<(), ApiError> {
     let actor = principal.audit_actor();
@@ -165,7 +165,7 @@ pub async fn delete_org(
         .db
         .write(move |conn| {
             let mut row = identity::org(conn, &id, false)?.ok_or_else(|| ApiError::not_found("no such organisation"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let members = identity::org_member_count(conn, &id)?;
             if members > 0 {
                 return Err(ApiError::conflict(

@@ -8,7 +8,7 @@ use crate::core::auth::{ActorKind, Principal, password};
 use crate::core::db::{self, DbConnection};
 use crate::core::error::ApiError;
 use crate::core::http::{
-    check_version, decode_cursor, page_limit, paginate, required_text, to_json,
+    IfMatch, check_version, decode_cursor, page_limit, paginate, required_text, to_json,
 };
 use crate::core::state::AppState;
 use crate::identity::store as identity;
@@ -71,7 +71,7 @@ pub async fn create_user(
 pub async fn update_user(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: IfMatch,
     id: String,
     body: UserPatch,
 ) -> Result<User, ApiError> {
@@ -108,7 +108,7 @@ pub async fn update_user(
         .write(move |conn| {
             let mut row = identity::user(conn, &user_id)?
                 .ok_or_else(|| ApiError::not_found("no such user"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.to_wire()?);
             if let Some(name) = display_name {
                 row.display_name = name;
@@ -162,7 +162,7 @@ pub async fn update_user(
 pub async fn delete_user(
     state: &AppState,
     principal: &Principal,
-    expected: Option<i64>,
+    expected: IfMatch,
     id: String,
 ) -> Result<(), ApiError> {
     if id == principal.id {
@@ -179,7 +179,7 @@ pub async fn delete_user(
         .write(move |conn| {
             let mut row = identity::user(conn, &user_id)?
                 .ok_or_else(|| ApiError::not_found("no such user"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             if !row.active {
                 return Ok(());
             }

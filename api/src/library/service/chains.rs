@@ -15,7 +15,7 @@ use crate::core::auth::Principal;
 use crate::core::db::{self, DbConnection};
 use crate::core::error::ApiError;
 use crate::core::extract::decode_object;
-use crate::core::http::{check_version, to_json, version_conflict};
+use crate::core::http::{IfMatch, check_version, to_json, version_conflict};
 use crate::library::store::{self as store, LinkRow, NodeRow, RecordRow};
 use crate::library::validate::Errors;
 use crate::library::{Agencies, Enterprises, Industries};
@@ -166,7 +166,7 @@ pub async fn update_node(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
     patch: Value,
 ) -> Result<ChainNode, ApiError> {
     let (node, industry) = node_and_industry(lib, p, id).await?;
@@ -184,7 +184,7 @@ pub async fn update_node(
         .write(move |conn| {
             let mut row = store::node(conn, &node.id)?
                 .ok_or_else(|| ApiError::not_found("no such chain node"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.fields());
             let mut merged = before.clone();
             merge_patch(&mut merged, &patch);
@@ -219,7 +219,7 @@ pub async fn delete_node(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
 ) -> Result<(), ApiError> {
     let (node, industry) = node_and_industry(lib, p, id).await?;
     writable(p, &industry)?;
@@ -228,7 +228,7 @@ pub async fn delete_node(
         .write(move |conn| {
             let mut row = store::node(conn, &node.id)?
                 .ok_or_else(|| ApiError::not_found("no such chain node"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let children = store::nodes_of(conn, &row.industry_id)?
                 .into_iter()
                 .filter(|n| n.parent_id.as_deref() == Some(row.id.as_str()))

@@ -10,7 +10,7 @@ use crate::core::auth::policy;
 use crate::core::db;
 use crate::core::error::ApiError;
 use crate::core::extract::decode_object;
-use crate::core::http::{check_version, to_json, version_conflict};
+use crate::core::http::{IfMatch, check_version, to_json, version_conflict};
 use crate::library::store::{self as store, ContactRow, RecordRow};
 use crate::library::validate::Errors;
 use crate::library::{Resource, mask};
@@ -98,7 +98,7 @@ pub async fn update_contact<R: Resource>(
     p: &Principal,
     id: String,
     contact_id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
     patch: Value,
 ) -> Result<Contact, ApiError> {
     let parent = parent_for_contacts::<R>(lib, p, id).await?;
@@ -116,7 +116,7 @@ pub async fn update_contact<R: Resource>(
         .write(move |conn| {
             let mut row = store::contact(conn, &parent.id, &contact_id)?
                 .ok_or_else(|| ApiError::not_found("no such contact"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before = to_json(&row.fields());
             let mut merged = before.clone();
             merge_patch(&mut merged, &patch);
@@ -149,7 +149,7 @@ pub async fn delete_contact<R: Resource>(
     p: &Principal,
     id: String,
     contact_id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
 ) -> Result<(), ApiError> {
     let parent = parent_for_contacts::<R>(lib, p, id).await?;
     policy::require_write(p, owner_of(&parent))?;
@@ -158,7 +158,7 @@ pub async fn delete_contact<R: Resource>(
         .write(move |conn| {
             let mut row = store::contact(conn, &parent.id, &contact_id)?
                 .ok_or_else(|| ApiError::not_found("no such contact"))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let previous = row.version;
             row.version += 1;
             row.updated_at = db::now();

@@ -17,7 +17,7 @@ use crate::core::db::{self, DbKind};
 use crate::core::error::ApiError;
 use crate::core::extract::unknown_keys;
 use crate::core::http::{
-    check_version, decode_cursor, encode_cursor, page_limit, to_json, version_conflict,
+    IfMatch, check_version, decode_cursor, encode_cursor, page_limit, to_json, version_conflict,
 };
 use crate::library::Resource;
 use crate::library::store::{self as store, Bounded, ListFilter, ListRow, Sort, TermCounts};
@@ -272,7 +272,7 @@ pub async fn update<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
     patch: Value,
 ) -> Result<Record<R::Fields>, ApiError> {
     let Value::Object(patch_map) = &patch else {
@@ -295,7 +295,7 @@ pub async fn update<R: Resource>(
             let mut row = store::record_for_update(conn, R::RESOURCE, &id, false)?
                 .ok_or_else(|| ApiError::not_found("no such record"))?;
             policy::require_write(&principal, owner_of(&row))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let before: Value = serde_json::from_str(&row.data).map_err(ApiError::internal)?;
             let mut merged = before.clone();
             merge_patch(&mut merged, &patch);
@@ -343,7 +343,7 @@ pub async fn delete<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
 ) -> Result<(), ApiError> {
     set_deleted::<R>(lib, p, id, expected, true).await?;
     after_change::<R>(lib);
@@ -355,7 +355,7 @@ pub async fn restore<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
 ) -> Result<Record<R::Fields>, ApiError> {
     if !policy::sees_deleted(p) {
         return Err(ApiError::forbidden(
@@ -371,7 +371,7 @@ async fn set_deleted<R: Resource>(
     lib: &Library,
     p: &Principal,
     id: String,
-    expected: Option<i64>,
+    expected: IfMatch,
     deleted: bool,
 ) -> Result<Record<R::Fields>, ApiError> {
     let principal = p.clone();
@@ -393,7 +393,7 @@ async fn set_deleted<R: Resource>(
                 check_unique::<R>(conn, row.credit_code.as_deref(), Some(&id), None)?;
             }
             policy::require_write(&principal, owner_of(&row))?;
-            check_version(expected, row.version)?;
+            check_version(&expected, row.version)?;
             let previous = row.version;
             let now = db::now();
             let before = row.deleted_at;
