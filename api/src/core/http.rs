@@ -269,8 +269,9 @@ pub fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()
 }
 
-/// A trimmed text field of 1 to `max` characters.
+/// A text field of at most `max` characters as sent, not blank; trimmed.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let too_long = value.chars().count() > max;
     let value = value.trim();
     if value.is_empty() {
         return Err(ApiError::invalid_field(
@@ -279,7 +280,7 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
             format!("{field} must not be empty"),
         ));
     }
-    if value.chars().count() > max {
+    if too_long {
         return Err(ApiError::invalid_field(
             field,
             "too_long",
