@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 use zhaoshang_api::testing::TestDb;
 use zhaoshang_client::Client;
 use zhaoshang_e2e::{PASSWORD, TestApp, answer, credit_code, db_test};
-use zhaoshang_types::{BatchOutcome, ContactFields, InvestorFields, LibraryQuery, Role};
+use zhaoshang_types::{
+    BatchOutcome, ChainNodeFields, ContactFields, IndustryFields, InvestorFields, LibraryQuery,
+    Role,
+};
 
 use crate::library::agency_user;
 
@@ -123,6 +126,82 @@ async fn limits_as_sent(db: TestDb) {
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["tags"].as_array().map(Vec::len), Some(30));
     assert_eq!(created["aliases"], json!(["别名"]));
+}
+
+db_test!(
+    a_merge_patch_naming_an_unknown_field_is_refused_everywhere,
+    unknown_patch_fields
+);
+/// `{"x": null}` merged into a contact or a chain node vanished (200, found by schemathesis):
+/// a merge patch's fields are checked before merging, as a record's are.
+async fn unknown_patch_fields(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let investor = admin
+        .investors()
+        .create(&InvestorFields {
+            name: "未知字段".into(),
+            ..InvestorFields::default()
+        })
+        .await
+        .expect("investor");
+    let contact = admin
+        .investor_contacts(&investor.id)
+        .create(&ContactFields {
+            name: "李四".into(),
+            ..ContactFields::default()
+        })
+        .await
+        .expect("contact");
+    let industry = admin
+        .industries()
+        .create(&IndustryFields {
+            name: "未知字段产业".into(),
+            ..IndustryFields::default()
+        })
+        .await
+        .expect("industry");
+    let node = admin
+        .create_chain_node(
+            &industry.id,
+            &ChainNodeFields {
+                name: "环节".into(),
+                ..ChainNodeFields::default()
+            },
+        )
+        .await
+        .expect("node");
+    for path in [
+        format!("/api/v1/investors/{}", investor.id),
+        format!("/api/v1/investors/{}/contacts/{}", investor.id, contact.id),
+        format!("/api/v1/chain-nodes/{}", node.id),
+    ] {
+        for patch in [json!({"titel": null}), json!({"": null, "notes": "备注"})] {
+            let (status, problem) = answer(
+                app.request_as(&admin, Method::PATCH, &path)
+                    .await
+                    .header("content-type", "application/merge-patch+json")
+                    .body(patch.to_string()),
+            )
+            .await;
+            assert_eq!(status, 422, "{path} {patch}: {problem}");
+            assert_eq!(
+                problem["errors"][0]["code"], "unknown_field",
+                "{path} {patch}: {problem}"
+            );
+        }
+    }
+    let unchanged = (
+        admin.investors().get(&investor.id).await.expect("investor"),
+        admin
+            .investor_contacts(&investor.id)
+            .list()
+            .await
+            .expect("contacts")
+            .items,
+        admin.get_chain_node(&node.id).await.expect("node"),
+    );
+    assert_eq!(unchanged, (investor, vec![contact], node), "unchanged");
 }
 
 db_test!(text_holding_nul_is_refused_alike_on_both_backends, nul_text);
