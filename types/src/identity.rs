@@ -131,9 +131,11 @@ pub struct NewOrg {
     /// Kind. 组织类型。
     pub kind: OrgKind,
     /// Name (1–100 characters, unique per kind). 名称。
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
-    /// GB/T 2260 six-digit region code. 行政区划代码。
+    /// GB/T 2260 six-digit region code, required for a county; empty means none. 行政区划代码。
     #[serde(default)]
+    #[schema(pattern = r"^\s*([0-9]{6})?\s*$")]
     pub region_code: Option<String>,
     /// Parent organisation id. 上级组织。
     #[serde(default)]
@@ -144,8 +146,9 @@ pub struct NewOrg {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgPatch {
-    /// New name.
+    /// New name (1–100 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
     /// New region code, or `null` to clear.
     #[serde(
@@ -153,7 +156,7 @@ pub struct OrgPatch {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "double_option"
     )]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^\s*([0-9]{6})?\s*$")]
     pub region_code: Option<Option<String>>,
     /// New parent, or `null` to clear.
     #[serde(
@@ -193,14 +196,17 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Login name: 3–64 of `a-z 0-9 . _ -`, stored in lower case. 登录名。
+    #[schema(pattern = r"^\s*[A-Za-z0-9._-]{3,64}\s*$")]
     pub username: String,
-    /// Name shown to people. 显示名称。
+    /// Name shown to people (1–100 characters). 显示名称。
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub display_name: String,
     /// Organisation id. 所属组织。
     pub org_id: String,
     /// Role; must suit the organisation's kind. 角色。
     pub role: Role,
     /// Initial password (10–256 characters). 初始密码。
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
 }
 
@@ -208,8 +214,9 @@ pub struct NewUser {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
-    /// New display name.
+    /// New display name (1–100 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub display_name: Option<String>,
     /// New organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,8 +227,9 @@ pub struct UserPatch {
     /// `false` deactivates (tokens stop working at once), `true` reactivates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// A new password set by an administrator.
+    /// A new password set by an administrator (10–256 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -232,6 +240,7 @@ pub struct PasswordChange {
     /// The current password. 当前密码。
     pub current_password: String,
     /// The new password (10–256 characters). 新密码。
+    #[schema(min_length = 10, max_length = 256)]
     pub new_password: String,
 }
 
@@ -262,7 +271,8 @@ pub struct ServiceClient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
-    /// Name of the system. 接入系统名称。
+    /// Name of the system (1–100 characters). 接入系统名称。
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Organisation it acts for.
     pub org_id: String,
@@ -289,8 +299,9 @@ pub struct ClientCreated {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientPatch {
-    /// New name.
+    /// New name (1–100 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
     /// New role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -305,8 +316,9 @@ pub struct ClientPatch {
     pub expires_at: Option<Option<DateTime<Utc>>>,
 }
 
-/// A token request (OAuth 2.0 style), as form fields or JSON.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+/// A token request (OAuth 2.0 style), as form fields or JSON. Its schema in the document
+/// ([`TokenGrants`]) shows the fields each grant needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// `password` or `client_credentials`.
@@ -326,6 +338,90 @@ pub struct TokenRequest {
     /// Ignored; accepted for OAuth client compatibility.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+impl utoipa::PartialSchema for TokenRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <TokenGrants as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for TokenRequest {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <TokenGrants as ToSchema>::schemas(schemas);
+    }
+}
+
+/// A token request (OAuth 2.0 style), as form fields or JSON: the fields each grant needs.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum TokenGrants {
+    Password(PasswordGrant),
+    ClientCredentials(ClientCredentialsGrant),
+}
+
+/// A user signs in with a name and password.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PasswordGrant {
+    /// `password`.
+    #[schema(inline)]
+    grant_type: PasswordGrantType,
+    /// The login name (any case).
+    #[schema(min_length = 1)]
+    username: String,
+    /// The password.
+    #[schema(min_length = 1)]
+    password: String,
+    /// Ignored with this grant.
+    client_id: Option<String>,
+    /// Ignored with this grant.
+    client_secret: Option<String>,
+    /// Ignored; accepted for OAuth client compatibility.
+    scope: Option<String>,
+}
+
+/// A service client signs in with its id and secret.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ClientCredentialsGrant {
+    /// `client_credentials`.
+    #[schema(inline)]
+    grant_type: ClientCredentialsGrantType,
+    /// The client id.
+    #[schema(min_length = 1)]
+    client_id: String,
+    /// The client secret.
+    #[schema(min_length = 1)]
+    client_secret: String,
+    /// Ignored with this grant.
+    username: Option<String>,
+    /// Ignored with this grant.
+    password: Option<String>,
+    /// Ignored; accepted for OAuth client compatibility.
+    scope: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum PasswordGrantType {
+    Password,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum ClientCredentialsGrantType {
+    ClientCredentials,
 }
 
 /// An issued access token.
@@ -404,9 +500,11 @@ pub struct OrgQuery {
     pub include_deleted: Option<bool>,
     /// Page size, 1–500 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^([0-9A-Fa-f]{2}){0,256}$")]
     pub cursor: Option<String>,
 }
 
@@ -429,9 +527,11 @@ pub struct UserQuery {
     pub q: Option<String>,
     /// Page size, 1–500 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^([0-9A-Fa-f]{2}){0,256}$")]
     pub cursor: Option<String>,
 }
 
@@ -445,9 +545,11 @@ pub struct ClientQuery {
     pub org_id: Option<String>,
     /// Page size, 1–500 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^([0-9A-Fa-f]{2}){0,256}$")]
     pub cursor: Option<String>,
 }
 
@@ -476,8 +578,10 @@ pub struct AuditQuery {
     pub until: Option<DateTime<Utc>>,
     /// Page size, 1–500 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^([0-9A-Fa-f]{2}){0,256}$")]
     pub cursor: Option<String>,
 }

@@ -48,9 +48,11 @@ pub struct DivisionQuery {
     pub parent: Option<String>,
     /// Page size, 1–500 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^([0-9A-Fa-f]{2}){0,256}$")]
     pub cursor: Option<String>,
 }
 
@@ -67,11 +69,14 @@ pub struct IndustryCodeQuery {
     pub parent: Option<String>,
     /// Only this level (1–4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 4)]
     pub level: Option<u8>,
     /// Page size, 1–500 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^([0-9A-Fa-f]{2}){0,256}$")]
     pub cursor: Option<String>,
 }

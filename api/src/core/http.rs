@@ -52,7 +52,11 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         })
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(invalid)?;
-    String::from_utf8(bytes).map_err(|_| invalid())
+    // A position never holds U+0000, which PostgreSQL cannot take as text.
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|position| !position.contains('\0'))
+        .ok_or_else(invalid)
 }
 
 /// Turns `limit + 1` fetched rows into a page: the extra row only says there is a next page,
@@ -283,8 +287,9 @@ pub fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()
 }
 
-/// A trimmed text field of 1 to `max` characters.
+/// A text field of at most `max` characters as sent, not blank; trimmed.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let too_long = value.chars().count() > max;
     let value = value.trim();
     if value.is_empty() {
         return Err(ApiError::invalid_field(
@@ -293,7 +298,7 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
             format!("{field} must not be empty"),
         ));
     }
-    if value.chars().count() > max {
+    if too_long {
         return Err(ApiError::invalid_field(
             field,
             "too_long",
@@ -311,7 +316,7 @@ mod tests {
     fn cursors_round_trip_and_garbage_is_rejected() {
         let c = encode_cursor("0192f7d4-6c1e");
         assert_eq!(decode_cursor(&c).expect("round trip"), "0192f7d4-6c1e");
-        for bad in ["xyz", "abc", "zz", &"00".repeat(300)] {
+        for bad in ["xyz", "abc", "zz", "00", "610062", "c3", &"00".repeat(300)] {
             assert_eq!(
                 decode_cursor(bad).expect_err(bad).code(),
                 "validation_failed"

@@ -1,5 +1,6 @@
 //! Field checks shared by the library's resources. Each pushes a [`FieldError`] and leaves the
-//! value normalised (trimmed, upper-cased codes, no empty strings).
+//! value normalised (trimmed, upper-cased codes, no empty strings). A length limit counts the
+//! characters as sent, before trimming, as the document's `maxLength` does.
 
 use zhaoshang_types::FieldError;
 
@@ -20,12 +21,13 @@ impl Errors {
         });
     }
 
-    /// A required text of 1 to `max` characters.
+    /// A required text of at most `max` characters, not blank.
     pub fn text(&mut self, field: &str, value: &mut String, max: usize) {
+        let too_long = value.chars().count() > max;
         *value = value.trim().to_owned();
         if value.is_empty() {
             self.push(field, "required", format!("{field} must not be empty"));
-        } else if value.chars().count() > max {
+        } else if too_long {
             self.push(
                 field,
                 "too_long",
@@ -34,27 +36,26 @@ impl Errors {
         }
     }
 
-    /// An optional text of up to `max` characters (blank becomes `None`).
+    /// An optional text of at most `max` characters (blank becomes `None`).
     pub fn opt_text(&mut self, field: &str, value: &mut Option<String>, max: usize) {
         if let Some(v) = value.as_mut() {
+            if v.chars().count() > max {
+                self.push(
+                    field,
+                    "too_long",
+                    format!("{field} may have at most {max} characters"),
+                );
+            }
             *v = v.trim().to_owned();
         }
         if value.as_deref().is_some_and(str::is_empty) {
             *value = None;
         }
-        if let Some(v) = value
-            && v.chars().count() > max
-        {
-            self.push(
-                field,
-                "too_long",
-                format!("{field} may have at most {max} characters"),
-            );
-        }
     }
 
-    /// A list of short texts: trimmed, repeats dropped, blank entries refused, at most
-    /// `max_items` (a list four times longer is refused before any other check).
+    /// A list of short texts: at most `max_items` entries of at most `max_len` characters as
+    /// sent (a longer list is refused before any other check), trimmed, blank entries refused,
+    /// repeats dropped.
     pub fn list(
         &mut self,
         field: &str,
@@ -62,8 +63,7 @@ impl Errors {
         max_items: usize,
         max_len: usize,
     ) {
-        if values.len() > max_items * 4 {
-            // Refused at once: even with repeats dropped it could not be short enough to check.
+        if values.len() > max_items {
             self.push(
                 field,
                 "too_many",
@@ -73,28 +73,17 @@ impl Errors {
         }
         let mut seen = std::collections::HashSet::with_capacity(values.len());
         let mut out: Vec<String> = Vec::with_capacity(values.len());
-        for (i, v) in values.iter().enumerate() {
-            let v = v.trim();
+        for (i, sent) in values.iter().enumerate() {
+            let v = sent.trim();
             if v.is_empty() {
                 self.push(
                     &format!("{field}[{i}]"),
                     "blank",
                     format!("an entry of {field} is empty: leave it out"),
                 );
-            } else if seen.insert(v) {
-                out.push(v.to_owned());
+                continue;
             }
-        }
-        *values = out;
-        if values.len() > max_items {
-            self.push(
-                field,
-                "too_many",
-                format!("{field} may have at most {max_items} entries"),
-            );
-        }
-        for (i, v) in values.iter().enumerate() {
-            if v.chars().count() > max_len {
+            if sent.chars().count() > max_len {
                 self.push(
                     &format!("{field}[{i}]"),
                     "too_long",
@@ -108,7 +97,11 @@ impl Errors {
                     "a tag cannot contain a comma",
                 );
             }
+            if seen.insert(v) {
+                out.push(v.to_owned());
+            }
         }
+        *values = out;
     }
 
     /// An optional GB/T 2260 region code.

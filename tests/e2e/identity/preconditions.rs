@@ -1,6 +1,6 @@
-//! What the identity routes answer for an id no record has (404), a stale `If-Match` (412) and
-//! a malformed one (400), on organisations, users and clients alike; and that in each case
-//! nothing changed.
+//! What the identity routes answer for an id no record has (404), a stale `If-Match` (412), a
+//! list of entity tags, and a malformed `If-Match` (400), on organisations, users and clients
+//! alike; and that in each failing case nothing changed.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -223,6 +223,61 @@ async fn stale_deletes(db: TestDb) {
         );
         let gone = read(&app, &admin, &target).await;
         assert!(!(target.live)(&gone), "{case}: deleted: {gone}");
+    }
+}
+
+db_test!(
+    if_match_takes_star_and_lists_of_entity_tags,
+    entity_tag_lists
+);
+/// `If-Match` as RFC 9110 has it: `*`, or a comma-separated list of entity tags, met when one of
+/// them names the current version. A well-formed tag this API does not give out names none: 412,
+/// not 400.
+async fn entity_tag_lists(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    for target in targets(&app, &admin).await {
+        let case = target.path();
+        let before = read(&app, &admin, &target).await;
+        for foreign in ["\"abc\"", "W/\"x\", \"\"", "\"2\", \"3\""] {
+            let (status, problem) =
+                with_if_match(&app, &admin, &target, foreign, Some("不该改名")).await;
+            assert_eq!(
+                (status, problem["code"].as_str()),
+                (412, Some("precondition_failed")),
+                "{case} with If-Match: {foreign}: {problem}"
+            );
+        }
+        assert_eq!(
+            read(&app, &admin, &target).await,
+            before,
+            "{case}: unchanged"
+        );
+        // A list naming the current version (1), among others and a quoted comma.
+        let (status, changed) = with_if_match(
+            &app,
+            &admin,
+            &target,
+            "W/\"7\", \"x,y\" , \"1\"",
+            Some("改名一"),
+        )
+        .await;
+        assert_eq!(
+            (status, &changed["version"]),
+            (200, &json!(2)),
+            "{case}: {changed}"
+        );
+        let (status, changed) = with_if_match(&app, &admin, &target, "*", Some("改名二")).await;
+        assert_eq!(
+            (status, &changed["version"]),
+            (200, &json!(3)),
+            "{case}: {changed}"
+        );
+        let (status, body) = with_if_match(&app, &admin, &target, "\"9\", \"3\"", None).await;
+        assert_eq!(
+            status, 204,
+            "{case}: DELETE naming the current version: {body}"
+        );
     }
 }
 

@@ -44,12 +44,15 @@ pub enum AgencyStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct Agreement {
     /// Signed on. 签约日期。
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub signed_on: NaiveDate,
     /// Expires on. 到期日期。
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub expires_on: Option<NaiveDate>,
     /// Terms. 主要条款。
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub terms: Option<String>,
 }
 
@@ -57,24 +60,30 @@ pub struct Agreement {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct AgencyFields {
     /// Name. 名称。
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Kind. 类型。
     #[serde(default)]
     pub kind: AgencyKind,
     /// Unified social credit code. 统一社会信用代码。
     #[serde(default)]
+    #[schema(pattern = r"^(\s{0,18}|[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18})$")]
     pub credit_code: Option<String>,
     /// ISO 3166-1 alpha-2 country of its base (default `CN`). 国家或地区。
     #[serde(default)]
+    #[schema(pattern = r"^\s*([A-Za-z]{2})?\s*$")]
     pub country: Option<String>,
     /// GB/T 2260 code of its base. 所在地行政区划代码。
     #[serde(default)]
+    #[schema(pattern = r"^(\s{0,6}|[0-9]{6})$")]
     pub region_code: Option<String>,
     /// GB/T 2260 codes of the regions it covers. 覆盖区域。
     #[serde(default)]
+    #[schema(max_items = 100, pattern = "^[0-9]{6}$")]
     pub covered_region_codes: Vec<String>,
     /// GB/T 4754 codes of the industries it covers. 覆盖行业。
     #[serde(default)]
+    #[schema(max_items = 50, pattern = r"^\s*([A-Za-z]|[0-9]{2,4})\s*$")]
     pub industry_codes: Vec<String>,
     /// The agreement. 委托协议。
     #[serde(default)]
@@ -87,9 +96,11 @@ pub struct AgencyFields {
     pub owner_org_id: Option<String>,
     /// Free tags. 标签。
     #[serde(default)]
+    #[schema(max_items = 30, max_length = 50, pattern = r"^[^,]*[^,\s][^,]*$")]
     pub tags: Vec<String>,
     /// Notes. 备注。
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 

@@ -56,7 +56,9 @@ pub enum Priority {
 /// A batch of records to upsert, keyed by (`source_agency_id`, `external_id`). 批量同步。
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Batch<T> {
-    /// Up to 1,000 records, each with `external_id`.
+    /// 1 to 1,000 records, each with `external_id` and `source_agency_id` (implied for an
+    /// agency).
+    #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<T>,
 }
 
@@ -97,6 +99,7 @@ pub struct BatchResult {
 pub struct LibraryQuery {
     /// Text in the name, English name or aliases (two characters or more). 名称检索。
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = r"\S[^\x00]*\S")]
     pub q: Option<String>,
     /// GB/T 4754 code prefix, e.g. `C26`-style `26` or `261`. 行业代码前缀。
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,16 +143,54 @@ pub struct LibraryQuery {
     /// Include deleted records (admin and bureau). 含已删除。
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_deleted: Option<bool>,
-    /// `name`, `-name`, `created_at` (default) or `-created_at`. 排序。
+    /// `name`, `-name`, `created_at` (default) or `-created_at` (`id` and `-id` are the same as
+    /// the last two). 排序。
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<ListSort>)]
     pub sort: Option<String>,
     /// `json` (default) or `csv` (also `Accept: text/csv`). 导出格式。
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<ExportFormat>)]
     pub format: Option<String>,
     /// Page size, 1–500 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^([0-9A-Fa-f]{2}){0,256}$")]
     pub cursor: Option<String>,
+}
+
+/// The order of a library list. 排序。
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum ListSort {
+    /// By name.
+    #[serde(rename = "name")]
+    Name,
+    /// By name, descending.
+    #[serde(rename = "-name")]
+    NameDesc,
+    /// Oldest first (the default).
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    /// Newest first.
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+    /// The same as `created_at` (ids are in creation order).
+    #[serde(rename = "id")]
+    Id,
+    /// The same as `-created_at`.
+    #[serde(rename = "-id")]
+    IdDesc,
+}
+
+/// The format of a list: a JSON page, or every matching row as CSV. 导出格式。
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// A page of JSON (the default).
+    Json,
+    /// Every matching row as CSV (UTF-8 with BOM).
+    Csv,
 }

@@ -9,21 +9,27 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct ContactFields {
     /// Name. 姓名。
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub name: String,
     /// Title. 职务。
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub title: Option<String>,
     /// Phone. 电话。
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     /// E-mail. 邮箱。
     #[serde(default)]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// WeChat id. 微信。
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub wechat: Option<String>,
     /// Notes. 备注。
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 

@@ -13,6 +13,7 @@ pub struct ChainMembership {
     pub node_id: String,
     /// Its role there, e.g. 原料供应. 角色。
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub role: Option<String>,
 }
 
@@ -20,21 +21,27 @@ pub struct ChainMembership {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct EnterpriseFields {
     /// Name. 名称。
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// English name. 英文名称。
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub name_en: Option<String>,
     /// Other names. 别名。
     #[serde(default)]
+    #[schema(max_items = 20, max_length = 200, pattern = r"\S")]
     pub aliases: Vec<String>,
     /// Unified social credit code (unique among live enterprises). 统一社会信用代码。
     #[serde(default)]
+    #[schema(pattern = r"^(\s{0,18}|[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18})$")]
     pub credit_code: Option<String>,
     /// GB/T 2260 region code. 行政区划代码。
     #[serde(default)]
+    #[schema(pattern = r"^(\s{0,6}|[0-9]{6})$")]
     pub region_code: Option<String>,
     /// ISO 3166-1 alpha-2 country (default `CN`). 国家或地区。
     #[serde(default)]
+    #[schema(pattern = r"^\s*([A-Za-z]{2})?\s*$")]
     pub country: Option<String>,
     /// In the city (本地) or not (外地). 是否本地企业。
     #[serde(default)]
@@ -44,15 +51,19 @@ pub struct EnterpriseFields {
     pub is_leading: bool,
     /// Main products. 主要产品。
     #[serde(default)]
+    #[schema(max_items = 50, max_length = 100, pattern = r"\S")]
     pub main_products: Vec<String>,
     /// Employees. 从业人数。
     #[serde(default)]
+    #[schema(format = Int64, maximum = 4_294_967_295_u64)]
     pub employees: Option<u32>,
     /// Annual output in yuan. 年产值（元）。
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub annual_output_yuan: Option<i64>,
     /// GB/T 4754 industry codes. 行业代码。
     #[serde(default)]
+    #[schema(max_items = 50, pattern = r"^\s*([A-Za-z]|[0-9]{2,4})\s*$")]
     pub industry_codes: Vec<String>,
     /// Places on industry chains. 产业链环节。
     #[serde(default)]
@@ -62,15 +73,18 @@ pub struct EnterpriseFields {
     pub source_agency_id: Option<String>,
     /// The agency's own id for it. 中介机构侧编号。
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub external_id: Option<String>,
     /// The owning organisation (default: the caller's). 所属组织。
     #[serde(default)]
     pub owner_org_id: Option<String>,
     /// Free tags. 标签。
     #[serde(default)]
+    #[schema(max_items = 30, max_length = 50, pattern = r"^[^,]*[^,\s][^,]*$")]
     pub tags: Vec<String>,
     /// Notes. 备注。
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -101,9 +115,11 @@ pub struct SupplyLinkFields {
     pub customer_id: String,
     /// The product. 产品。
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub product: Option<String>,
     /// Notes. 备注。
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 

@@ -10,12 +10,15 @@ use super::{EnterpriseRef, Priority, Record};
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct IndustryFields {
     /// Name, e.g. 氟化工及新材料. 名称。
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// GB/T 4754 codes it spans. 行业代码。
     #[serde(default)]
+    #[schema(max_items = 50, pattern = r"^\s*([A-Za-z]|[0-9]{2,4})\s*$")]
     pub industry_codes: Vec<String>,
     /// Description. 产业说明。
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// Priority. 优先级。
     #[serde(default)]
@@ -25,9 +28,11 @@ pub struct IndustryFields {
     pub owner_org_id: Option<String>,
     /// Free tags. 标签。
     #[serde(default)]
+    #[schema(max_items = 30, max_length = 50, pattern = r"^[^,]*[^,\s][^,]*$")]
     pub tags: Vec<String>,
     /// Notes. 备注。
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -53,6 +58,7 @@ pub enum NodePosition {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct ChainNodeFields {
     /// Name, e.g. 萤石开采. 名称。
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Position. 位置。
     #[serde(default)]
@@ -62,9 +68,11 @@ pub struct ChainNodeFields {
     pub parent_id: Option<String>,
     /// Key products. 关键产品。
     #[serde(default)]
+    #[schema(max_items = 50, max_length = 100, pattern = r"\S")]
     pub key_products: Vec<String>,
     /// Notes. 备注。
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub notes: Option<String>,
 }
 

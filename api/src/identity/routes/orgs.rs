@@ -41,7 +41,9 @@ pub async fn get_org(
 
 /// Create an organisation (administrators). 新建组织。
 #[utoipa::path(tag = "identity", request_body = NewOrg,
-    responses((status = 201, body = Org, headers(("Location" = String), ("ETag" = String)))))]
+    responses((status = 201, body = Org, headers(("Location" = String), ("ETag" = String))),
+              (status = 409, description = "`conflict`: an organisation of the kind has the name; see `existing_id`",
+               body = zhaoshang_types::Problem, content_type = "application/problem+json")))]
 #[post("")]
 pub async fn create_org(
     state: web::Data<AppState>,
@@ -56,7 +58,9 @@ pub async fn create_org(
 /// Change an organisation (administrators; merge patch, `If-Match`). 修改组织。
 #[utoipa::path(tag = "identity", request_body = OrgPatch,
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
-    responses((status = 200, body = Org)))]
+    responses((status = 200, body = Org),
+              (status = 409, description = "`conflict`: an organisation of the kind has the new name; see `existing_id`",
+               body = zhaoshang_types::Problem, content_type = "application/problem+json")))]
 #[patch("/{id}")]
 pub async fn update_org(
     state: web::Data<AppState>,

@@ -39,7 +39,9 @@ pub async fn get_user(
 
 /// Create a user (administrators). 新建用户。
 #[utoipa::path(tag = "identity", request_body = NewUser,
-    responses((status = 201, body = User, headers(("Location" = String), ("ETag" = String)))))]
+    responses((status = 201, body = User, headers(("Location" = String), ("ETag" = String))),
+              (status = 409, description = "`conflict`: the username is taken; see `existing_id`",
+               body = zhaoshang_types::Problem, content_type = "application/problem+json")))]
 #[post("")]
 pub async fn create_user(
     state: web::Data<AppState>,
@@ -74,7 +76,9 @@ pub async fn update_user(
 /// 停用用户。
 #[utoipa::path(tag = "identity",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
-    responses((status = 204, description = "Deactivated")))]
+    responses((status = 204, description = "Deactivated"),
+              (status = 422, description = "`validation_failed` (`self_lockout`): administrators cannot deactivate themselves",
+               body = zhaoshang_types::Problem, content_type = "application/problem+json")))]
 #[delete("/{id}")]
 pub async fn delete_user(
     state: web::Data<AppState>,

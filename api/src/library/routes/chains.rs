@@ -3,10 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde_json::Value;
-use zhaoshang_types::{
-    AgencyStats, ChainGaps, ChainNode, ChainNodeFields, ChainTree, Page, SupplyLink,
-    SupplyLinkFields,
-};
+use zhaoshang_types::{AgencyStats, ChainGaps, ChainNode, ChainTree, Page, SupplyLink};
 
 use crate::core::auth::Principal;
 use crate::core::error::ApiError;
@@ -17,7 +14,7 @@ use crate::library::service::chains as service;
 
 /// Add a node to an industry's chain. 新增产业链环节。
 #[utoipa::path(tag = "industries", params(("id" = String, Path, description = "Industry id")),
-    request_body = ChainNodeFields, responses((status = 201, body = ChainNode)))]
+    request_body = super::bodies::NewChainNode, responses((status = 201, body = ChainNode)))]
 #[post("/{id}/nodes")]
 pub async fn create_node(
     lib: web::Data<Library>,
@@ -44,7 +41,7 @@ pub async fn get_node(
 /// Change a chain node (merge patch, `If-Match`). 修改产业链环节。
 #[utoipa::path(tag = "industries",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
-    request_body(content = Value, content_type = "application/merge-patch+json"),
+    request_body(content = super::bodies::ChainNodePatch, content_type = "application/merge-patch+json"),
     responses((status = 200, body = ChainNode)))]
 #[patch("/{id}")]
 pub async fn update_node(
@@ -116,7 +113,7 @@ pub async fn list_links(
 }
 
 /// Add a supply link; the enterprise must be the supplier or the customer. 新增供应关系。
-#[utoipa::path(tag = "enterprises", params(("id" = String, Path)), request_body = SupplyLinkFields,
+#[utoipa::path(tag = "enterprises", params(("id" = String, Path)), request_body = super::bodies::NewSupplyLink,
     responses((status = 201, body = SupplyLink)))]
 #[post("/{id}/links")]
 pub async fn create_link(

@@ -3,10 +3,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, put, web};
 use zhaoshang_types::{
-    AgencyFields, Batch, BatchResult, EnterpriseFields, IndustryFields, InvestorFields,
-    LibraryQuery, Page, Record, TargetRegionFields,
+    AgencyFields, BatchResult, EnterpriseFields, IndustryFields, InvestorFields, LibraryQuery,
+    Page, Record, TargetRegionFields,
 };
 
+pub mod bodies;
 pub mod chains;
 pub mod csv;
 pub mod records;
@@ -20,7 +21,7 @@ use crate::library::{Agencies, Enterprises, Industries, Investors, TargetRegions
 use records as library;
 
 macro_rules! record_routes {
-    ($module:ident, $R:ty, $Fields:ty, $tag:literal, $list:literal, $item:literal, $restore:literal) => {
+    ($module:ident, $R:ty, $Fields:ty, $New:ty, $Patch:ty, $tag:literal, $list:literal, $item:literal, $restore:literal) => {
         pub mod $module {
             use super::*;
             use actix_web::{delete, get, patch, post};
@@ -68,10 +69,10 @@ macro_rules! record_routes {
             #[utoipa::path(
                 tag = $tag,
                 operation_id = concat!("create_", stringify!($module)),
-                request_body = $Fields,
+                request_body = $New,
                 responses(
                     (status = 201, body = Record<$Fields>, headers(("Location" = String), ("ETag" = String))),
-                    (status = 409, description = "`conflict`: the credit code (or the agency's external id) is taken; see `existing_id`",
+                    (status = 409, description = "`conflict`: a unique value is taken (the credit code; for an agency, its organisation's name); see `existing_id`",
                      body = zhaoshang_types::Problem, content_type = "application/problem+json"),
                 )
             )]
@@ -85,12 +86,12 @@ macro_rules! record_routes {
             #[utoipa::path(
                 tag = $tag,
                 operation_id = concat!("update_", stringify!($module)),
-                request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+                request_body(content = $Patch, content_type = "application/merge-patch+json",
                     description = "Any of the record's fields"),
                 params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
                 responses(
                     (status = 200, body = Record<$Fields>),
-                    (status = 409, description = "`conflict`: the credit code is taken",
+                    (status = 409, description = "`conflict`: a unique value is taken (the credit code; for an agency, its organisation's name); see `existing_id`",
                      body = zhaoshang_types::Problem, content_type = "application/problem+json"),
                 )
             )]
@@ -121,7 +122,7 @@ macro_rules! record_routes {
             #[utoipa::path(
                 tag = $tag,
                 operation_id = concat!("restore_", stringify!($module)),
-                params(("id" = String, Path)),
+                params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
                 responses(
                     (status = 200, body = Record<$Fields>),
                     (status = 409, description = "`conflict`: a live record took its credit code meanwhile",
@@ -140,6 +141,8 @@ record_routes!(
     investors,
     Investors,
     InvestorFields,
+    bodies::NewInvestor,
+    bodies::InvestorPatch,
     "investors",
     "",
     "/{id}",
@@ -149,6 +152,8 @@ record_routes!(
     agencies,
     Agencies,
     AgencyFields,
+    bodies::NewAgency,
+    bodies::AgencyPatch,
     "agencies",
     "",
     "/{id}",
@@ -158,6 +163,8 @@ record_routes!(
     target_regions,
     TargetRegions,
     TargetRegionFields,
+    bodies::NewTargetRegion,
+    bodies::TargetRegionPatch,
     "target-regions",
     "",
     "/{id}",
@@ -167,6 +174,8 @@ record_routes!(
     industries,
     Industries,
     IndustryFields,
+    bodies::NewIndustry,
+    bodies::IndustryPatch,
     "industries",
     "",
     "/{id}",
@@ -176,6 +185,8 @@ record_routes!(
     enterprises,
     Enterprises,
     EnterpriseFields,
+    bodies::NewEnterprise,
+    bodies::EnterprisePatch,
     "enterprises",
     "",
     "/{id}",
@@ -183,14 +194,14 @@ record_routes!(
 );
 
 macro_rules! batch_route {
-    ($name:ident, $R:ty, $Fields:ty, $tag:literal, $path:literal) => {
+    ($name:ident, $R:ty, $Body:ty, $tag:literal, $path:literal) => {
         /// Agency sync: upsert up to 1,000 records keyed by (`source_agency_id`, `external_id`)
         /// in one transaction — all or nothing. Rejected: 422 whose `errors` carry `index`,
         /// `field`, `code`. For agency callers `source_agency_id` is implied. 批量同步。
         #[utoipa::path(
                                                     tag = $tag,
                                                     operation_id = stringify!($name),
-                                                    request_body = Batch<$Fields>,
+                                                    request_body = $Body,
                                                     responses((status = 200, body = BatchResult))
                                                 )]
         #[put($path)]
@@ -207,14 +218,14 @@ macro_rules! batch_route {
 batch_route!(
     batch_investors,
     Investors,
-    InvestorFields,
+    bodies::InvestorBatch,
     "investors",
     "/investors:batch"
 );
 batch_route!(
     batch_enterprises,
     Enterprises,
-    EnterpriseFields,
+    bodies::EnterpriseBatch,
     "enterprises",
     "/enterprises:batch"
 );
@@ -224,15 +235,18 @@ macro_rules! contact_routes {
         pub mod $module {
             use super::*;
             use actix_web::{delete, get, patch, post};
-            use zhaoshang_types::{Contact, ContactFields};
+            use zhaoshang_types::Contact;
 
             /// Contacts (personal data: phone, e-mail and WeChat masked unless the caller is
             /// entitled); `?format=csv` exports them. 联系人。
             #[utoipa::path(
                 tag = $tag,
                 operation_id = concat!("list_", stringify!($module)),
-                params(("id" = String, Path), ("format" = Option<String>, Query, description = "`json` or `csv`")),
-                responses((status = 200, body = Page<Contact>))
+                params(("id" = String, Path), ("format" = Option<zhaoshang_types::ExportFormat>, Query, description = "`json` (default) or `csv`")),
+                responses((status = 200, description = "A page of contacts, or CSV", content(
+                    (Page<Contact> = "application/json"),
+                    (String = "text/csv"),
+                )))
             )]
             #[get($list)]
             pub async fn list(
@@ -250,7 +264,7 @@ macro_rules! contact_routes {
                 tag = $tag,
                 operation_id = concat!("create_", stringify!($module)),
                 params(("id" = String, Path)),
-                request_body = ContactFields,
+                request_body = super::bodies::NewContact,
                 responses((status = 201, body = Contact))
             )]
             #[post($list)]
@@ -269,7 +283,7 @@ macro_rules! contact_routes {
                 operation_id = concat!("update_", stringify!($module)),
                 params(("id" = String, Path), ("contact_id" = String, Path),
                        ("If-Match" = Option<String>, Header, description = "The ETag last read")),
-                request_body(content = serde_json::Value, content_type = "application/merge-patch+json"),
+                request_body(content = super::bodies::ContactPatch, content_type = "application/merge-patch+json"),
                 responses((status = 200, body = Contact))
             )]
             #[patch($item)]

@@ -14,7 +14,7 @@ use crate::core::audit;
 use crate::core::auth::Principal;
 use crate::core::db::{self, DbConnection, Locked};
 use crate::core::error::ApiError;
-use crate::core::extract::decode_object;
+use crate::core::extract::{decode_object, unknown_keys};
 use crate::core::http::{Precondition, check_version, to_json, version_conflict};
 use crate::library::store::{self as store, LinkRow, NodeRow, RecordRow};
 use crate::library::validate::Errors;
@@ -171,12 +171,17 @@ pub async fn update_node(
 ) -> Result<ChainNode, ApiError> {
     let (node, industry) = node_and_industry(lib, p, id).await?;
     writable(p, &industry)?;
-    if !patch.is_object() {
+    let Value::Object(patch_map) = &patch else {
         return Err(ApiError::invalid_field(
             "",
             "invalid_value",
             "a merge patch is a JSON object",
         ));
+    };
+    // Checked before merging: a `null` for a misspelt field would otherwise vanish silently.
+    let unknown = unknown_keys(patch_map, &NODE_FIELDS, None);
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(unknown));
     }
     let actor = p.audit_actor();
     let node = lib

@@ -9,7 +9,7 @@ use crate::core::auth::Principal;
 use crate::core::auth::policy;
 use crate::core::db::{self, Locked};
 use crate::core::error::ApiError;
-use crate::core::extract::decode_object;
+use crate::core::extract::{decode_object, unknown_keys};
 use crate::core::http::{Precondition, check_version, to_json, version_conflict};
 use crate::library::store::{self as store, ContactRow, RecordRow};
 use crate::library::validate::Errors;
@@ -103,12 +103,17 @@ pub async fn update_contact<R: Resource>(
 ) -> Result<Contact, ApiError> {
     let parent = parent_for_contacts::<R>(lib, p, id).await?;
     policy::require_write(p, owner_of(&parent))?;
-    if !patch.is_object() {
+    let Value::Object(patch_map) = &patch else {
         return Err(ApiError::invalid_field(
             "",
             "invalid_value",
             "a merge patch is a JSON object",
         ));
+    };
+    // Checked before merging: a `null` for a misspelt field would otherwise vanish silently.
+    let unknown = unknown_keys(patch_map, &CONTACT_FIELDS, None);
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(unknown));
     }
     let actor = p.audit_actor();
     let contact = lib
