@@ -37,6 +37,11 @@ SEMANTIC_CODES = {
 SEMANTIC_FIELDS = {
     ("region_code", "required"),  # a county needs its region code
     ("source_agency_id", "required"),  # the bureau names the agency of a batch item
+    # The list query is shared by the five library resources; each takes only its own values
+    # of these (and a resource without the field takes none).
+    ("status", "invalid_value"),
+    ("priority", "invalid_value"),
+    ("kind", "invalid_value"),
 }
 
 # An integer written as a float (`3.0`): JSON Schema's `integer` takes it, the server reads

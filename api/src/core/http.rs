@@ -116,13 +116,13 @@ pub fn parse_if_match(value: &str) -> Option<Precondition> {
         return Some(Precondition::NONE);
     }
     let mut versions = Vec::new();
-    let mut tags = 0;
     let mut rest = value;
     loop {
-        // Empty list elements are allowed (RFC 9110, 5.6.1); a list without any tag is not.
+        // Empty list elements are allowed (RFC 9110, 5.6.1), and an empty list names no
+        // version: it is met by none (412), as the grammar `#entity-tag` allows it.
         rest = rest.trim_start_matches([' ', '\t', ',']);
         if rest.is_empty() {
-            return (tags > 0).then_some(Precondition(Some(versions)));
+            return Some(Precondition(Some(versions)));
         }
         let (weak, tagged) = match rest.strip_prefix("W/") {
             Some(after) => (true, after),
@@ -137,7 +137,6 @@ pub fn parse_if_match(value: &str) -> Option<Precondition> {
         {
             return None;
         }
-        tags += 1;
         // A weak tag, or one that is not a version this API could have given out, matches
         // nothing.
         if let Some(v) = tag
@@ -335,7 +334,9 @@ mod tests {
         assert_eq!(versions("\"abc\""), Some(Some(vec![])));
         assert_eq!(versions("\"03\""), Some(Some(vec![])));
         assert_eq!(versions("\"3\",, \"4\","), Some(Some(vec![3, 4])));
-        for bad in ["3", "\"3", "3\"", "\"3\" \"4\"", ",", "", "W/3", "\"a b\""] {
+        assert_eq!(versions(""), Some(Some(vec![])));
+        assert_eq!(versions(" , "), Some(Some(vec![])));
+        for bad in ["3", "\"3", "3\"", "\"3\" \"4\"", "W/3", "\"a b\""] {
             assert_eq!(versions(bad), None, "{bad}");
         }
         assert!(Precondition::NONE.matches(7));

@@ -97,9 +97,9 @@ pub struct BatchResult {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct LibraryQuery {
-    /// Text in the name, English name or aliases (two characters or more). 名称检索。
+    /// Text in the name, English name or aliases (2 to 200 characters). 名称检索。
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[param(pattern = r"\S[^\x00]*\S")]
+    #[param(pattern = r"\S[^\x00]*\S", max_length = 200)]
     pub q: Option<String>,
     /// GB/T 4754 code prefix, e.g. `C26`-style `26` or `261`. 行业代码前缀。
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,13 +110,13 @@ pub struct LibraryQuery {
     /// Country (ISO 3166-1 alpha-2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// Status. 状态。
+    /// Status: one of the resource's `status` values (investors, agencies). 状态。
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// Priority (`A`, `B`, `C`). 优先级。
+    /// Priority (`A`, `B`, `C`; investors, target regions, industries). 优先级。
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
-    /// Kind. 类型。
+    /// Kind: one of the resource's `kind` values (investors, agencies, target regions). 类型。
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Owning organisation. 所属组织。

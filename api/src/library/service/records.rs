@@ -96,7 +96,8 @@ pub async fn list<R: Resource>(
                 "search with two characters or more",
             ));
         }
-        if length > MAX_QUERY_CHARS {
+        // Counted as sent, as the document's maxLength is.
+        if q.chars().count() > MAX_QUERY_CHARS {
             return Err(ApiError::invalid_field(
                 "q",
                 "too_long",
